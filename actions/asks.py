@@ -1,0 +1,65 @@
+"""The contact form's questions, one action per slot, with their texts in actions/prompts.yml."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+PROMPTS = Path(__file__).with_name("prompts.yml")
+
+
+@lru_cache(maxsize=1)
+def prompts() -> dict[str, dict[str, Any]]:
+    """The prompt texts and buttons, read once."""
+    return yaml.safe_load(PROMPTS.read_text(encoding="utf-8"))
+
+
+def say(dispatcher: CollectingDispatcher, key: str) -> None:
+    """Send the prompt `key` with its buttons."""
+    prompt = prompts()[key]
+    dispatcher.utter_message(text=prompt["text"], buttons=prompt.get("buttons") or [])
+
+
+class AskAction(Action, ABC):
+    """Asks for `slot` with its prompt."""
+
+    @property
+    @abstractmethod
+    def slot(self) -> str:
+        """The slot this action asks for."""
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
+        say(dispatcher, self.slot)
+        return []
+
+
+class ActionAskConsent(AskAction):
+    slot = "consent"
+
+
+class ActionAskProfile(AskAction):
+    slot = "profile"
+
+
+class ActionAskName(AskAction):
+    slot = "name"
+
+
+class ActionAskOrganisation(AskAction):
+    slot = "organisation"
+
+
+class ActionAskEmail(AskAction):
+    slot = "email"
+
+
+class ActionAskPhone(AskAction):
+    slot = "phone"

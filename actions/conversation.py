@@ -1,0 +1,90 @@
+"""Read what a conversation says (transcript, open question, enquiry record) from a rasa_sdk Tracker."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from rasa_sdk import Tracker
+
+from handoff.compose import Turn
+from members.enquiries import EnquiryRecord
+
+# Intents whose message is not itself the visitor's question.
+NOT_A_QUESTION = {
+    "greet", "goodbye", "thank", "affirm", "deny", "request_human", "not_helpful", "cancel",
+    "inform", "bot_challenge", "chitchat", "tell_me_more",
+}
+
+
+def _clock(timestamp: float | None) -> str:
+    if not timestamp:
+        return ""
+    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def transcript(tracker: Tracker) -> tuple[Turn, ...]:
+    """Visitor and bot messages in order, as the visitor saw them."""
+    turns = []
+    for event in tracker.events:
+        if event.get("event") == "user" and event.get("text"):
+            turns.append(Turn("visitor", event["text"], _clock(event.get("timestamp"))))
+        elif event.get("event") == "bot" and event.get("text"):
+            turns.append(Turn("bot", event["text"], _clock(event.get("timestamp"))))
+    return tuple(turns)
+
+
+def language(tracker: Tracker) -> str:
+    """The widget's language, sent as message metadata."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    return metadata.get("language") if metadata.get("language") in ("en", "fr", "de") else "en"
+
+
+def open_question(tracker: Tracker) -> str:
+    """The visitor's latest real question or description, in one line."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        text = (event.get("text") or "").strip()
+        intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
+        if text and not text.startswith("/") and intent not in NOT_A_QUESTION and len(text.split()) >= 3:
+            return " ".join(text.split())[:300]
+    return tracker.get_slot("project_description") or "(the visitor asked for a person without a question)"
+
+
+def consecutive_fallbacks(tracker: Tracker) -> int:
+    """How many of the visitor's latest messages in a row the bot failed to understand."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if (event.get("parse_data") or {}).get("intent", {}).get("name") != "nlu_fallback":
+                break
+            count += 1
+    return count
+
+
+def enquiry_record(tracker: Tracker, notice_version: str, **overrides) -> EnquiryRecord:
+    """The enquiry as the slots describe it; personal details only with consent."""
+    consent = tracker.get_slot("consent") is True
+    organisation = tracker.get_slot("organisation")
+    phone = tracker.get_slot("phone")
+    cluster = tracker.get_slot("cluster")
+    record = EnquiryRecord(
+        conversation_id=tracker.sender_id,
+        channel=tracker.get_latest_input_channel() or "rest",
+        summary=tracker.get_slot("project_description") or open_question(tracker),
+        question=open_question(tracker),
+        language=language(tracker),
+        profile=tracker.get_slot("profile"),
+        cluster_id=cluster if cluster and cluster not in ("none", "confirmed", "rejected") else None,
+        route_score=tracker.get_slot("route_score"),
+        route_reason=tracker.get_slot("route_reason"),
+        advisor_id=tracker.get_slot("advisor_id"),
+        consent=consent,
+        notice_version=notice_version,
+        name=tracker.get_slot("name") if consent else None,
+        organisation=organisation if consent and organisation and organisation != "none" else None,
+        email=tracker.get_slot("email") if consent else None,
+        phone=phone if consent and phone and phone != "skipped" else None,
+    )
+    for key, value in overrides.items():
+        setattr(record, key, value)
+    return record

@@ -1,0 +1,26 @@
+"""Public pages: the demo agency page with the chat widget, the widget's files, and a health check."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, send_from_directory
+
+from firststop.settings import ROOT
+
+bp = Blueprint("public", __name__)
+WIDGET_DIR = ROOT / "web_widget"
+
+
+@bp.route("/")
+def demo():
+    """A page that looks like the agency's site, with the widget embedded by one script tag."""
+    page = (WIDGET_DIR / "demo.html").read_text(encoding="utf-8")
+    return page.replace("http://localhost:5005", current_app.config["RASA_URL"])
+
+
+@bp.route("/widget/<path:filename>")
+def widget(filename: str):
+    return send_from_directory(WIDGET_DIR, filename, max_age=300)
+
+
+@bp.route("/healthz")
+def healthz():
+    return {"status": "ok"}

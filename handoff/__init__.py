@@ -1,0 +1,1 @@
+"""Hand-off to staff: compose the e-mail, keep it in the outbox, deliver it over SMTP."""

@@ -1,0 +1,118 @@
+"""Compose the hand-off e-mail: who, what, routed where and why, what the bot answered, the transcript."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from html import escape
+
+from members.enquiries import MailDraft
+
+REASONS = {
+    "visitor_asked": "The visitor asked to talk to a person.",
+    "not_understood": "The assistant failed to understand the visitor twice in a row.",
+    "not_helpful": "The visitor said the assistant's answer didn't help.",
+    "complaint": "The visitor has a complaint.",
+    "confidential": "The visitor wants to discuss a confidential project.",
+    "out_of_knowledge": "The question is outside the assistant's knowledge but belongs to the agency.",
+}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One line of the transcript."""
+
+    speaker: str  # "visitor" or "bot"
+    text: str
+    at: str = ""
+
+
+@dataclass(frozen=True)
+class HandoffFacts:
+    """What staff need to reply, gathered from the conversation."""
+
+    conversation_id: str
+    reason: str
+    question: str
+    to_addr: str
+    advisor_name: str
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    organisation: str | None = None
+    profile: str | None = None
+    consent: bool = False
+    cluster_name: str | None = None
+    confidence: float | None = None
+    route_reason: str | None = None
+    answered: tuple[str, ...] = ()
+    transcript: tuple[Turn, ...] = field(default_factory=tuple)
+    console_url: str = ""
+    language: str = "en"
+
+
+def subject(facts: HandoffFacts) -> str:
+    """'New enquiry — AeroSpace — Acme' (the organisation, else the person, else 'anonymous visitor')."""
+    who = facts.organisation or facts.name or "anonymous visitor"
+    return f"New enquiry — {facts.cluster_name or 'General'} — {who}"
+
+
+def _details(facts: HandoffFacts) -> list[tuple[str, str]]:
+    consent = "yes, to store the details and reply" if facts.consent else "no: do not store or reuse"
+    routed = "no cluster (general enquiry)"
+    if facts.cluster_name:
+        routed = f"{facts.cluster_name} (confidence {facts.confidence or 0:.0%}): {facts.route_reason or ''}"
+    return [
+        ("Name", facts.name or "—"),
+        ("E-mail", facts.email or "—"),
+        ("Phone", facts.phone or "—"),
+        ("Organisation", facts.organisation or "—"),
+        ("Profile", (facts.profile or "—").replace("_", " ")),
+        ("Consent", consent),
+        ("Language", facts.language),
+        ("Routed to", routed),
+        ("Why handed off", REASONS.get(facts.reason, facts.reason)),
+        ("Already answered", "; ".join(facts.answered) or "nothing yet"),
+    ]
+
+
+def conversation_link(facts: HandoffFacts) -> str:
+    return f"{facts.console_url.rstrip('/')}/conversations/{facts.conversation_id}"
+
+
+def body_text(facts: HandoffFacts) -> str:
+    """The plain-text part."""
+    lines = [f"Hello {facts.advisor_name},", "", f"Open question: {facts.question}", ""]
+    lines += [f"{label}: {value}" for label, value in _details(facts)]
+    lines += ["", f"Conversation in the console: {conversation_link(facts)}", "", "Transcript:"]
+    lines += [f"[{t.at}] {t.speaker}: {t.text}" for t in facts.transcript]
+    lines += ["", "Reply to this e-mail to answer the visitor directly." if facts.email else
+              "The visitor left no e-mail address; see the console for what can be done."]
+    return "\n".join(lines) + "\n"
+
+
+def body_html(facts: HandoffFacts) -> str:
+    """The HTML part; every value is escaped."""
+    rows = "".join(f"<tr><th align='left'>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in _details(facts))
+    turns = "".join(
+        f"<p><small>{escape(t.at)}</small> <b>{escape(t.speaker)}</b>: {escape(t.text)}</p>" for t in facts.transcript
+    )
+    link = escape(conversation_link(facts), quote=True)
+    return (
+        f"<html><body><p>Hello {escape(facts.advisor_name)},</p>"
+        f"<p><b>Open question:</b> {escape(facts.question)}</p><table>{rows}</table>"
+        f"<p><a href=\"{link}\">Open the conversation in the console</a></p>"
+        f"<h3>Transcript</h3>{turns}</body></html>"
+    )
+
+
+def handoff_mail(facts: HandoffFacts, domain: str = "firststop.example.org") -> MailDraft:
+    """The outbox draft, with a Message-ID fixed now so any resend carries the same one."""
+    return MailDraft(
+        kind="handoff",
+        message_id=f"<{uuid.uuid4().hex}@{domain}>",
+        to_addr=facts.to_addr,
+        reply_to=facts.email if facts.consent else None,
+        subject=subject(facts),
+        body_text=body_text(facts),
+        body_html=body_html(facts),
+    )

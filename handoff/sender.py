@@ -1,0 +1,201 @@
+"""Deliver the outbox over SMTP: claim atomically, send, mark sent; retry with backoff; never lose one.
+
+A message is claimed by one sender with a conditional UPDATE, so two senders never both send it.
+If a sender dies after the SMTP server accepted a message but before marking it sent, the claim
+expires and the message is sent again with the same Message-ID (see README: "Hand-off delivery").
+"""
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import socket
+import time
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Callable
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from members.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+CLAIM_LEASE = timedelta(minutes=5)
+BACKOFF_BASE = 30  # seconds; doubles per attempt up to BACKOFF_MAX
+BACKOFF_MAX = 3600
+
+SmtpFactory = Callable[[], smtplib.SMTP]
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def smtp_factory(host: str, port: int, security: str, user: str, password: str, timeout: float) -> SmtpFactory:
+    """A function that opens an SMTP connection as configured (none, STARTTLS or SSL; optional login)."""
+
+    def connect() -> smtplib.SMTP:
+        if security == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout)
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=timeout)
+            if security == "starttls":
+                smtp.starttls()
+        if user:
+            smtp.login(user, password)
+        return smtp
+
+    return connect
+
+
+def to_email(message: OutboxMessage, mail_from: str) -> EmailMessage:
+    """The MIME message: plain text and HTML alternatives, with the stored Message-ID."""
+    email = EmailMessage()
+    email["From"] = mail_from
+    email["To"] = message.to_addr
+    if message.reply_to:
+        email["Reply-To"] = message.reply_to
+    email["Subject"] = message.subject
+    email["Message-ID"] = message.message_id
+    email["Date"] = formatdate(localtime=False)
+    email.set_content(message.body_text)
+    email.add_alternative(message.body_html, subtype="html")
+    return email
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(BACKOFF_MAX, BACKOFF_BASE * 2 ** max(0, attempts - 1)))
+
+
+def claim(session: Session, message_id: int, worker: str) -> bool:
+    """Take the message for this worker if it is due, or its previous claim expired."""
+    moment = now()
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            or_(
+                (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= moment),
+                (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < moment - CLAIM_LEASE),
+            ),
+        )
+        .values(status="sending", claimed_by=worker, claimed_at=moment, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def due(session: Session, limit: int = 20) -> list[int]:
+    """Ids of messages that may be claimed now."""
+    moment = now()
+    return list(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                or_(
+                    (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= moment),
+                    (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < moment - CLAIM_LEASE),
+                )
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def _finish(factory: sessionmaker[Session], message_id: int, worker: str, **values) -> None:
+    with factory.begin() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def deliver_one(
+    factory: sessionmaker[Session], message_id: int, connect: SmtpFactory, mail_from: str, worker: str,
+    max_attempts: int, after_send: Callable[[], None] | None = None,
+) -> str | None:
+    """Claim, send and mark one message; returns its new status, or None if another worker has it."""
+    with factory.begin() as session:
+        if not claim(session, message_id, worker):
+            return None
+    with factory() as session:
+        message = session.get(OutboxMessage, message_id)
+        email = to_email(message, mail_from)
+        attempts, resent = message.attempts, message.attempts > 1 and message.last_error is None
+    try:
+        with connect() as smtp:
+            refused = smtp.send_message(email)
+        if after_send:
+            after_send()
+        if refused:
+            raise smtplib.SMTPRecipientsRefused(refused)
+    except smtplib.SMTPRecipientsRefused as error:
+        _finish(factory, message_id, worker, status="failed", last_error=f"recipient refused: {error.recipients}")
+        return "failed"
+    except (smtplib.SMTPException, OSError, socket.timeout) as error:
+        permanent = isinstance(error, smtplib.SMTPResponseException) and 500 <= error.smtp_code < 600
+        if permanent or attempts >= max_attempts:
+            _finish(factory, message_id, worker, status="failed", last_error=f"{type(error).__name__}: {error}")
+            return "failed"
+        _finish(
+            factory, message_id, worker, status="pending", claimed_by=None,
+            last_error=f"attempt {attempts}: {type(error).__name__}: {error}",
+            next_attempt_at=now() + backoff(attempts),
+        )
+        return "pending"
+    note = "resent with the same Message-ID after an interrupted delivery" if resent else None
+    _finish(factory, message_id, worker, status="sent", sent_at=now(), last_error=note)
+    return "sent"
+
+
+def deliver_due(factory: sessionmaker[Session], connect: SmtpFactory, mail_from: str, max_attempts: int,
+                worker: str | None = None) -> dict[str, int]:
+    """Deliver every message that is due; returns counts by outcome."""
+    worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+    counts: dict[str, int] = {}
+    with factory() as session:
+        ids = due(session)
+    for message_id in ids:
+        outcome = deliver_one(factory, message_id, connect, mail_from, worker, max_attempts) or "skipped"
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def run_forever(interval: float = 2.0) -> None:  # pragma: no cover - the process entry point
+    """The sender process: deliver the outbox and replay spooled enquiries, every `interval` seconds."""
+    from firststop.settings import get_settings
+    from members import spool
+    from members.db import session_factory
+
+    settings = get_settings()
+    factory = session_factory(settings.database_url)
+    connect = smtp_factory(settings.smtp_host, settings.smtp_port, settings.smtp_security,
+                           settings.smtp_user, settings.smtp_password, settings.smtp_timeout)
+    log.info("hand-off sender delivering to %s:%s", settings.smtp_host, settings.smtp_port)
+    while True:
+        try:
+            spool.replay(factory, settings.spool_dir)
+            counts = deliver_due(factory, connect, settings.mail_from, settings.send_max_attempts)
+            if counts:
+                log.info("outbox: %s", counts)
+        except Exception:  # keep the loop alive whatever one round met; the next round retries
+            log.exception("sender round failed")
+        time.sleep(interval)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s sender %(levelname)s %(message)s")
+    run_forever()

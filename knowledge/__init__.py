@@ -1,0 +1,1 @@
+"""The agency's content (answers, clusters, advisors) and the code that searches and routes with it."""

@@ -1,0 +1,189 @@
+"""Load and check the agency's content files: knowledge entries, clusters and advisors."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+CLUSTER_IDS = ("surfmat", "infocom", "aerospace", "logitrace", "biohealth", "ecodev", "autotec")
+
+
+class ContentError(ValueError):
+    """A content file is missing a field or has a wrong value."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One answer of the knowledge base."""
+
+    id: str
+    title: str
+    answer: str
+    examples: tuple[str, ...]
+    tags: tuple[str, ...]
+    cluster: str | None
+    related: tuple[str, ...]
+    more: str
+    source: str
+    reviewed: dt.date
+    language: str
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    """One industry cluster and the vocabulary that routes enquiries to it."""
+
+    id: str
+    name: str
+    full_name: str
+    status: str
+    description: str
+    technologies: tuple[str, ...]
+    sectors: tuple[str, ...]
+    problems: tuple[str, ...]
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AdvisorInfo:
+    """A member of staff as described in knowledge/advisors.yml."""
+
+    id: str
+    name: str
+    email: str
+    clusters: tuple[str, ...]
+    languages: tuple[str, ...]
+    available: bool
+    general: bool
+
+
+@dataclass(frozen=True)
+class Advisors:
+    """The advisor list and the general inbox."""
+
+    general_inbox: str
+    advisors: tuple[AdvisorInfo, ...]
+    sample_data: bool
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ContentError(f"{path}: not valid YAML: {error}") from error
+    if not isinstance(data, dict):
+        raise ContentError(f"{path}: expected a mapping at the top")
+    return data
+
+
+def _require(item: dict, key: str, where: str):
+    value = item.get(key)
+    if value in (None, "", []):
+        raise ContentError(f"{where}: '{key}' is missing")
+    return value
+
+
+def _strings(value, where: str, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ContentError(f"{where}: '{key}' must be a list of strings")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def _entry(item: dict, where: str) -> Entry:
+    reviewed = _require(item, "reviewed", where)
+    if isinstance(reviewed, str):
+        try:
+            reviewed = dt.date.fromisoformat(reviewed)
+        except ValueError as error:
+            raise ContentError(f"{where}: 'reviewed' must be a date YYYY-MM-DD") from error
+    cluster = item.get("cluster")
+    if cluster is not None and cluster not in CLUSTER_IDS:
+        raise ContentError(f"{where}: unknown cluster '{cluster}'")
+    return Entry(
+        id=str(_require(item, "id", where)),
+        title=str(_require(item, "title", where)).strip(),
+        answer=str(_require(item, "answer", where)).strip(),
+        examples=_strings(_require(item, "examples", where), where, "examples"),
+        tags=_strings(item.get("tags"), where, "tags"),
+        cluster=cluster,
+        related=_strings(item.get("related"), where, "related"),
+        more=str(item.get("more") or "").strip(),
+        source=str(_require(item, "source", where)).strip(),
+        reviewed=reviewed,
+        language=str(item.get("language") or "en"),
+    )
+
+
+def load_entries(content_dir: Path) -> list[Entry]:
+    """Read every knowledge entry under `content_dir`; ids must be unique and links resolvable."""
+    entries: list[Entry] = []
+    for path in sorted(content_dir.glob("*.yml")):
+        for index, item in enumerate(_read(path).get("entries") or []):
+            entries.append(_entry(item, f"{path.name} entry {index + 1}"))
+    ids = [e.id for e in entries]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ContentError(f"duplicate entry ids: {', '.join(duplicates)}")
+    known = set(ids)
+    for entry in entries:
+        missing = [r for r in entry.related if r not in known]
+        if missing:
+            raise ContentError(f"entry {entry.id}: related ids not found: {', '.join(missing)}")
+    return entries
+
+
+def load_clusters(path: Path) -> list[ClusterInfo]:
+    """Read the clusters and their routing vocabulary."""
+    clusters = []
+    for index, item in enumerate(_read(path).get("clusters") or []):
+        where = f"{path.name} cluster {index + 1}"
+        clusters.append(
+            ClusterInfo(
+                id=str(_require(item, "id", where)),
+                name=str(_require(item, "name", where)),
+                full_name=str(_require(item, "full_name", where)),
+                status=str(_require(item, "status", where)),
+                description=str(_require(item, "description", where)).strip(),
+                technologies=_strings(item.get("technologies"), where, "technologies"),
+                sectors=_strings(item.get("sectors"), where, "sectors"),
+                problems=_strings(item.get("problems"), where, "problems"),
+                examples=_strings(item.get("examples"), where, "examples"),
+            )
+        )
+    if sorted(c.id for c in clusters) != sorted(CLUSTER_IDS):
+        raise ContentError(f"{path.name}: expected exactly the clusters {', '.join(CLUSTER_IDS)}")
+    return clusters
+
+
+def load_advisors(path: Path) -> Advisors:
+    """Read the advisors; exactly one general advisor takes enquiries that fit no cluster."""
+    data = _read(path)
+    advisors = []
+    for index, item in enumerate(data.get("advisors") or []):
+        where = f"{path.name} advisor {index + 1}"
+        clusters = _strings(item.get("clusters"), where, "clusters")
+        unknown = [c for c in clusters if c not in CLUSTER_IDS]
+        if unknown:
+            raise ContentError(f"{where}: unknown clusters {', '.join(unknown)}")
+        advisors.append(
+            AdvisorInfo(
+                id=str(_require(item, "id", where)),
+                name=str(_require(item, "name", where)),
+                email=str(_require(item, "email", where)).lower(),
+                clusters=clusters,
+                languages=_strings(item.get("languages"), where, "languages") or ("en",),
+                available=bool(item.get("available", True)),
+                general=bool(item.get("general", False)),
+            )
+        )
+    if sum(a.general for a in advisors) != 1:
+        raise ContentError(f"{path.name}: exactly one advisor must be general: true")
+    return Advisors(
+        general_inbox=str(_require(data, "general_inbox", path.name)),
+        advisors=tuple(advisors),
+        sample_data=bool(data.get("sample_data", False)),
+    )

@@ -1,0 +1,1 @@
+"""The member database: organisations, contacts, enquiries, consent and the hand-off outbox."""

@@ -1,0 +1,76 @@
+"""Write enquiries to the database, or keep them in a spool on disk until the database is back."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError, OperationalError, DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from members.enquiries import EnquiryRecord, log_enquiry
+
+log = logging.getLogger(__name__)
+
+
+def write_enquiry(factory: sessionmaker[Session], record: EnquiryRecord) -> int:
+    """Log the record in one transaction; a concurrent writer of the same rows makes us retry once."""
+    for attempt in (1, 2):
+        try:
+            with factory.begin() as session:
+                return log_enquiry(session, record).id
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            log.info("concurrent write for %s, retrying", record.conversation_id)
+    raise AssertionError("unreachable")
+
+
+def _spool_path(spool_dir: Path, record: EnquiryRecord) -> Path:
+    digest = hashlib.sha256(record.conversation_id.encode()).hexdigest()[:32]
+    return spool_dir / f"{digest}.json"
+
+
+def save(factory: sessionmaker[Session], record: EnquiryRecord, spool_dir: Path) -> int | None:
+    """Write the record now (returns the enquiry id) or spool it when the database is unreachable (None)."""
+    try:
+        return write_enquiry(factory, record)
+    except (OperationalError, DBAPIError) as error:
+        if isinstance(error, IntegrityError):
+            raise
+        log.warning("database unavailable, spooling enquiry %s: %s", record.conversation_id, error)
+        spool_dir.mkdir(parents=True, exist_ok=True)
+        path = _spool_path(spool_dir, record)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(record.to_json()), encoding="utf-8")
+        os.replace(tmp, path)
+        return None
+
+
+def pending(spool_dir: Path) -> list[Path]:
+    """Spooled records waiting for the database."""
+    return sorted(spool_dir.glob("*.json")) if spool_dir.exists() else []
+
+
+def replay(factory: sessionmaker[Session], spool_dir: Path) -> int:
+    """Write spooled records to the database; each file is removed only once its record is stored."""
+    written = 0
+    for path in pending(spool_dir):
+        try:
+            record = EnquiryRecord.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            continue  # another replayer took it
+        except (ValueError, TypeError) as error:
+            log.error("unreadable spool file %s kept for a person to check: %s", path, error)
+            path.rename(path.with_suffix(".bad"))
+            continue
+        try:
+            write_enquiry(factory, record)
+        except (OperationalError, DBAPIError) as error:
+            log.info("database still unavailable, %d spooled: %s", len(pending(spool_dir)), error)
+            break
+        path.unlink(missing_ok=True)
+        written += 1
+    return written

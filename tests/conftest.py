@@ -1,0 +1,170 @@
+"""Shared fixtures: databases (SQLite and the machine's PostgreSQL), a real SMTP server on loopback,
+and a running FirstStop stack (Rasa server with the trained model, action server, hand-off sender)."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from firststop import launcher
+from handoff import mailsink
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _postgres_database(name: str) -> str:
+    """Create an empty PostgreSQL database and return its URL; skip when there is no server."""
+    try:
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except OperationalError as error:
+        pytest.skip(f"no PostgreSQL server at {POSTGRES_ADMIN_URL}: {error.orig}")
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_postgres_database(name: str) -> None:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def make_database(kind: str, tmp_path: Path) -> tuple[str, callable]:
+    """An empty database of `kind` ('sqlite' or 'postgresql') and a function that removes it."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'firststop.db'}", lambda: None
+    name = f"firststop_test_{uuid.uuid4().hex[:10]}"
+    return _postgres_database(name), lambda: _drop_postgres_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request, tmp_path):
+    """An empty database, once on SQLite and once on PostgreSQL."""
+    url, drop = make_database(request.param, tmp_path)
+    yield url
+    from members.db import engine_for
+
+    engine_for(url).dispose()
+    drop()
+
+
+@pytest.fixture
+def db_url(empty_db_url):
+    """A database migrated to head with the clusters and advisors loaded."""
+    launcher.prepare_database(empty_db_url)
+    return empty_db_url
+
+
+@pytest.fixture
+def db(db_url):
+    """A session factory on the prepared database."""
+    from members.db import session_factory
+
+    return session_factory(db_url)
+
+
+@pytest.fixture
+def smtp_server(tmp_path):
+    """A real SMTP server (aiosmtpd) on loopback; `.handler.messages` holds what it accepted."""
+    port = free_port()
+    controller, handler = mailsink.start(tmp_path / "mail", port=port)
+    controller.port = port
+    yield controller
+    controller.stop()
+
+
+@dataclass
+class RunningStack:
+    """A FirstStop stack started for the tests."""
+
+    stack: launcher.Stack
+    rasa_url: str
+    database_url: str
+    smtp: object
+    var_dir: Path
+
+    def send(self, sender: str, message: str, timeout: float = 30) -> list[dict]:
+        """Post one visitor message to the REST channel and return the bot's messages."""
+        request = urllib.request.Request(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json.dumps({"sender": sender, "message": message}).encode(),
+            {"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.load(response)
+
+    def say(self, sender: str, message: str) -> str:
+        """Send a message and return the bot's texts joined, for assertions."""
+        return "\n".join(m.get("text", "") for m in self.send(sender, message))
+
+    def wait_for_mail(self, count: int = 1, timeout: float = 20) -> list:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.smtp.handler.messages) >= count:
+                return self.smtp.handler.messages
+            time.sleep(0.2)
+        return self.smtp.handler.messages
+
+
+@pytest.fixture(scope="session")
+def model_path(tmp_path_factory):
+    """The trained model (trained once; reused while config, domain and bot data are unchanged)."""
+    launcher.build_nlp()
+    model, _ = launcher.train_if_needed(tmp_path_factory.mktemp("train-log"))
+    return model
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def stack(request, model_path, tmp_path_factory):
+    """Rasa server + action server + hand-off sender on free ports, with a real SMTP server on loopback."""
+    var_dir = tmp_path_factory.mktemp(f"stack-{request.param}")
+    database_url, drop = make_database(request.param, var_dir)
+    launcher.prepare_database(database_url)
+    smtp_port = free_port()
+    controller, handler = mailsink.start(var_dir / "mail", port=smtp_port)
+    rasa_port, action_port = free_port(), free_port()
+    env = {
+        "DATABASE_URL": database_url,
+        "FIRSTSTOP_VAR": str(var_dir),
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "SMTP_PORT": str(smtp_port),
+        "SMTP_HOST": "127.0.0.1",
+        "CONSOLE_URL": "http://console.test",
+    }
+    running = launcher.Stack(var_dir / "log", env=env)
+    try:
+        for service in launcher.services(model_path, rasa_port=rasa_port, action_port=action_port):
+            if service.name in ("actions", "rasa", "sender"):
+                running.start(service)
+        yield RunningStack(running, f"http://127.0.0.1:{rasa_port}", database_url, controller, var_dir)
+    finally:
+        running.stop_all()
+        controller.stop()
+        from members.db import engine_for
+
+        engine_for(database_url).dispose()
+        drop()
+
+
+@pytest.fixture
+def sender_id() -> str:
+    return uuid.uuid4().hex
