@@ -90,6 +90,26 @@ def prepare_database(database_url: str) -> None:
         )
 
 
+def ensure_admin(database_url: str, password_file: Path) -> str:
+    """On first run, create a console admin with a random password kept in `password_file`."""
+    import secrets
+
+    from sqlalchemy import func, select
+
+    from console.cli import upsert_user
+    from members.db import session_factory
+    from members.models import StaffUser
+
+    with session_factory(database_url)() as session:
+        if session.scalar(select(func.count()).select_from(StaffUser)):
+            return password_file.read_text().strip() if password_file.exists() else "(unchanged; see make admin)"
+    password = secrets.token_urlsafe(12)
+    upsert_user(database_url, "admin@example.org", password, "admin")
+    password_file.write_text(password + "\n")
+    password_file.chmod(0o600)
+    return password
+
+
 def wait_for(url: str, timeout: float, process: subprocess.Popen | None = None) -> float:
     """Poll `url` until it answers 2xx; returns seconds waited. Fails early if the process died."""
     started = time.monotonic()
@@ -183,6 +203,7 @@ def main() -> None:  # pragma: no cover - `make run`
     print(f"• preparing the database {settings.database_url}", flush=True)
     prepare_database(settings.database_url)
     print("• training the Rasa model if its inputs changed (log: var/log/train.log)", flush=True)
+    password = ensure_admin(settings.database_url, settings.var_dir / "admin-password.txt")
     model, trained = train_if_needed(log_dir)
     print(f"  model {model.name}" + (f" trained in {trained:.0f} s" if trained else " (up to date)"), flush=True)
     stack = Stack(log_dir)
@@ -194,8 +215,8 @@ def main() -> None:  # pragma: no cover - `make run`
         print(
             "\nFirstStop is running:\n"
             f"  demo page with the chat widget  {settings.console_url}/\n"
-            f"  advisor console                 {settings.console_url}/console  (user admin@example.org, "
-            "password: see `make admin`)\n"
+            f"  advisor console                 {settings.console_url}/console  "
+            f"(admin@example.org / {password})\n"
             f"  hand-off e-mails (mail sink)    {settings.console_url}/console/mail  and {settings.mail_dir}\n"
             f"  Rasa server                     {settings.rasa_url}/webhooks/rest/webhook\n"
             "Press Ctrl-C to stop everything.",

@@ -22,7 +22,7 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     """Migrate the database at `database_url` up to `revision`."""
     command.upgrade(alembic_config(database_url), revision)
 
