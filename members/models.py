@@ -10,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -196,3 +197,112 @@ class StaffUser(Base):
     failed_logins: Mapped[int] = Column(Integer, nullable=False, default=0)
     locked_until: Mapped[Optional[datetime]] = Column(DateTime(timezone=True))
     created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+# --- console: review and follow-up ---
+
+
+class EnquiryNote(Base):
+    """An internal note staff wrote on an enquiry; never shown to the visitor."""
+
+    __tablename__ = "enquiry_notes"
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    enquiry_id: Mapped[int] = Column(ForeignKey("enquiries.id", ondelete="CASCADE"), nullable=False, index=True)
+    author_id: Mapped[Optional[int]] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    body: Mapped[str] = Column(Text, nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    author = relationship("StaffUser")
+
+
+class EnquiryTag(Base):
+    """A label staff put on an enquiry ("event lead", "call back"), to find it again."""
+
+    __tablename__ = "enquiry_tags"
+    enquiry_id: Mapped[int] = Column(ForeignKey("enquiries.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = Column(String(64), primary_key=True, index=True)
+
+
+class EnquiryReview(Base):
+    """Who reviewed what the assistant did in an enquiry's conversation, and when."""
+
+    __tablename__ = "enquiry_reviews"
+    enquiry_id: Mapped[int] = Column(ForeignKey("enquiries.id", ondelete="CASCADE"), primary_key=True)
+    reviewer_id: Mapped[Optional[int]] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    reviewer = relationship("StaffUser")
+
+
+class EnquiryActivity(Base):
+    """What staff did to an enquiry (assigned it, changed its status, retried its e-mail), for the record."""
+
+    __tablename__ = "enquiry_activity"
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    enquiry_id: Mapped[int] = Column(ForeignKey("enquiries.id", ondelete="CASCADE"), nullable=False, index=True)
+    staff_id: Mapped[Optional[int]] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    action: Mapped[str] = Column(String(32), nullable=False)
+    detail: Mapped[str] = Column(Text, nullable=False, default="")
+    at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    staff = relationship("StaffUser")
+
+
+class FlaggedMessage(Base):
+    """A visitor message staff say the bot misread, with the intent it should have had (new training data)."""
+
+    __tablename__ = "flagged_messages"
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    event_id: Mapped[int] = Column(Integer, nullable=False, unique=True)  # events.id; Rasa owns that table
+    conversation_id: Mapped[str] = Column(String(255), nullable=False, index=True)
+    text: Mapped[str] = Column(Text, nullable=False)
+    predicted_intent: Mapped[Optional[str]] = Column(String(255))
+    confidence: Mapped[Optional[float]] = Column(Float)
+    correct_intent: Mapped[str] = Column(String(255), nullable=False)
+    flagged_by: Mapped[Optional[int]] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    flagged_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    staff = relationship("StaffUser")
+
+
+class ConversationIndex(Base):
+    """What the console keeps about each conversation in Rasa's `events` table: its text for search,
+    when it ran, and its latest visitor message; refreshed from `events` by console.search."""
+
+    __tablename__ = "conversation_index"
+    conversation_id: Mapped[str] = Column(String(255), primary_key=True)
+    started_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, index=True)
+    last_message_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
+    last_event_id: Mapped[int] = Column(Integer, nullable=False, index=True)
+    visitor_messages: Mapped[int] = Column(Integer, nullable=False, default=0)
+    search_text: Mapped[str] = Column(Text, nullable=False, default="")
+    last_visitor_event_id: Mapped[Optional[int]] = Column(Integer)
+    last_visitor_text: Mapped[Optional[str]] = Column(Text)
+    last_visitor_unanswered: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+
+
+class UnansweredQuestion(Base):
+    """A visitor message the bot could not answer (NLU fallback, or the bot said it was not sure)."""
+
+    __tablename__ = "unanswered_questions"
+    event_id: Mapped[int] = Column(Integer, primary_key=True)  # events.id of the visitor's message
+    conversation_id: Mapped[str] = Column(String(255), nullable=False, index=True)
+    text: Mapped[str] = Column(Text, nullable=False)
+    normalised: Mapped[str] = Column(String(300), nullable=False, index=True)
+    asked_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, index=True)
+
+
+class DisabledAccount(Base):
+    """A console account an admin disabled: it can no longer log in, and its open sessions end."""
+
+    __tablename__ = "disabled_accounts"
+    staff_user_id: Mapped[int] = Column(ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True)
+    disabled_by: Mapped[Optional[int]] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    disabled_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+# The inbox pages through enquiries newest first with a keyset on (created_at, id), alone or within one
+# status, cluster or advisor, and through the enquiries the bot was unsure about.
+Index("ix_enquiries_created_id", Enquiry.created_at, Enquiry.id)
+Index("ix_enquiries_updated_id", Enquiry.updated_at, Enquiry.id)
+Index("ix_enquiries_status_created", Enquiry.status, Enquiry.created_at, Enquiry.id)
+Index("ix_enquiries_cluster_created", Enquiry.cluster_id, Enquiry.created_at, Enquiry.id)
+Index("ix_enquiries_advisor_created", Enquiry.advisor_id, Enquiry.created_at, Enquiry.id)
+Index("ix_enquiries_unsure_created", Enquiry.created_at, Enquiry.id,
+      postgresql_where=Enquiry.bot_unsure.is_(True), sqlite_where=Enquiry.bot_unsure.is_(True))
