@@ -1,0 +1,72 @@
+/** Rasa REST channel client: POST with a timeout, a safe automatic retry, and classified errors. */
+
+/** A failed exchange: kind 'rejected' (4xx: the input was refused) or 'unreachable' (network, 5xx, timeout). */
+export class TransportError extends Error {
+  constructor(kind, status = 0, detail = '', retrySafe = false) {
+    super(`${kind} ${status} ${detail}`);
+    Object.assign(this, { name: 'TransportError', kind, status, detail, retrySafe });
+  }
+}
+
+/** 'ok', 'rejected' (the visitor's input was refused: don't retry) or 'unreachable' for an HTTP status. */
+export const classifyStatus = (status) =>
+  status >= 200 && status < 300 ? 'ok' : status >= 400 && status < 500 && status !== 408 && status !== 429 ? 'rejected' : 'unreachable';
+
+/** Rasa bot messages reduced to {from: 'bot'|'staff', text, buttons}; null when the reply isn't a list. */
+export function normalizeReplies(data) {
+  if (!Array.isArray(data)) return null;
+  return data.flatMap((m) => {
+    if (!m || typeof m !== 'object') return [];
+    const custom = Object(m.custom);
+    const text = [m.text, custom.text, m.image].find((v) => typeof v === 'string' && v) || '';
+    const buttons = (Array.isArray(m.buttons) ? m.buttons : [])
+      .filter((b) => b && typeof b.title === 'string' && b.title.trim() && typeof b.payload === 'string')
+      .map(({ title, payload }) => ({ title, payload }));
+    return text || buttons.length ? [{ from: custom.from === 'staff' ? 'staff' : 'bot', text, buttons }] : [];
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A client whose send() resolves to replies; it retries alone only what the server surely never handled. */
+export function createTransport({ serverUrl, fetchImpl = globalThis.fetch, timeoutMs = 20000, retries = 1, retryDelayMs = 800, wait = sleep }) {
+  const url = `${serverUrl}/webhooks/rest/webhook`;
+
+  async function once(body) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      let response;
+      let data = null;
+      try {
+        const headers = { 'Content-Type': 'application/json' };
+        response = await fetchImpl(url, { method: 'POST', headers, body: JSON.stringify(body), signal: controller.signal });
+        data = await response.json().catch(() => null);
+      } catch (err) {
+        const timedOut = controller.signal.aborted;
+        throw new TransportError('unreachable', 0, timedOut ? 'timeout' : String(err && err.message), !timedOut && !response);
+      }
+      const kind = classifyStatus(response.status);
+      if (kind === 'rejected') throw new TransportError(kind, response.status, data && typeof data.error === 'string' ? data.error : '');
+      if (kind !== 'ok') throw new TransportError(kind, response.status, '', [502, 503, 504].includes(response.status));
+      const replies = normalizeReplies(data);
+      if (!replies) throw new TransportError('unreachable', response.status, 'reply is not a list');
+      return replies;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    async send({ sender, message, language }) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await once({ sender, message, metadata: { language } });
+        } catch (err) {
+          if (!err.retrySafe || attempt >= retries) throw err;
+          await wait(retryDelayMs * (attempt + 1));
+        }
+      }
+    },
+  };
+}

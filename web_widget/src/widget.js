@@ -1,0 +1,200 @@
+/** The widget: transcript state, an ordered send queue and the panel, over storage, transport and render. */
+
+import { formatMessage } from './format.js';
+import { buildShell, renderMessage, renderQuickReplies } from './render.js';
+import { newSessionId } from './storage.js';
+
+export const PAYLOADS = { greet: '/greet', restart: '/restart', human: '/request_human', privacy: '/ask_question{"topic":"privacy"}' };
+
+/** Characters counted as the server counts them (code points), so both apply the same limit. */
+export const charCount = (text) => [...text].length;
+
+/** Mount the widget in doc.body and return its API; storage, transport, clock and ids are passed in. */
+export function createWidget({ doc, settings, lang, t, storage, transport, now = Date.now, newId = newSessionId }) {
+  const ui = buildShell(doc, { t, settings });
+  const view = { t, lang, title: settings.title, format: formatMessage, onRetry: retry };
+  let sessionId = storage.getSessionId();
+  if (!sessionId) storage.setSessionId((sessionId = newId()));
+  let messages = storage.loadHistory(sessionId);
+  let { open, unread } = storage.getState() || { open: settings.open, unread: 0 };
+  let greeted = messages.length > 0;
+  let queue = Promise.resolve();
+  const active = new Set();
+  let slowTimer;
+  let seq = 0;
+  const nextId = () => now().toString(36) + seq++;
+
+  const persist = () => storage.saveHistory(sessionId, messages);
+  const liFor = (id) => [...ui.log.children].find((li) => li.dataset.id === id);
+  const scrollToEnd = () => (ui.scroll.scrollTop = ui.scroll.scrollHeight);
+
+  function add(msg) {
+    messages.push(msg);
+    while (messages.length > settings.historyLimit) liFor(messages.shift().id)?.remove();
+    persist();
+    ui.log.append(renderMessage(doc, msg, view));
+    refreshQuickReplies();
+    scrollToEnd();
+  }
+
+  function setStatus(id, status) {
+    const msg = messages.find((m) => m.id === id);
+    if (!msg || msg.status === status) return;
+    msg.status = status;
+    persist();
+    liFor(id)?.replaceWith(renderMessage(doc, msg, view));
+  }
+
+  /** Buttons show only while their message is the last one: anything the visitor sends hides them. */
+  function refreshQuickReplies() {
+    const last = messages[messages.length - 1];
+    const buttons = last && (last.role === 'bot' || last.role === 'staff') ? last.buttons : [];
+    ui.quick.replaceChildren(...renderQuickReplies(doc, buttons, (b) => send(b.payload, b.title) || ui.input.focus()));
+    ui.quick.hidden = !buttons.length;
+  }
+
+  function refreshTyping() {
+    const waiting = [...active].some((job) => job.session === sessionId);
+    if (waiting !== ui.typing.hidden) return;
+    ui.typing.hidden = !waiting;
+    ui.status.className = 'fs-sr';
+    ui.status.textContent = waiting ? t('typing') : '';
+    clearTimeout(slowTimer);
+    if (!waiting) return;
+    scrollToEnd();
+    slowTimer = setTimeout(() => {
+      ui.status.className = '';
+      ui.status.textContent = t('slow');
+    }, 8000);
+  }
+
+  function enqueue(payload, of) {
+    const job = { session: sessionId, payload, of };
+    active.add(job);
+    refreshTyping();
+    queue = queue.then(() => deliver(job)).finally(() => active.delete(job) && refreshTyping());
+  }
+
+  async function deliver(job) {
+    let replies, error;
+    try {
+      if (job.session === sessionId) replies = await transport.send({ sender: job.session, message: job.payload, language: lang });
+    } catch (err) {
+      error = err;
+    }
+    if (job.session !== sessionId) return; // restarted meanwhile
+    if (job.of) setStatus(job.of, error ? 'failed' : undefined);
+    if (!error) return replies.forEach((r) => add({ id: nextId(), role: r.from, text: r.text, buttons: r.buttons, ts: now() })), noteUnread(replies.length);
+    // A refused message would be refused again: only an unreachable server gets a Retry button.
+    const rejected = error.kind === 'rejected';
+    add({ id: nextId(), role: 'error', text: '', code: rejected ? 'rejected' : 'network', ts: now(), buttons: [], retry: rejected ? undefined : { payload: job.payload, of: job.of } });
+    noteUnread(1);
+  }
+
+  /** Send a payload; with `shown`, it first appears as the visitor's message. */
+  function send(payload, shown) {
+    const of = shown === undefined ? undefined : nextId();
+    if (of) add({ id: of, role: 'user', text: shown, ts: now(), buttons: [], payload });
+    enqueue(payload, of);
+  }
+
+  function retry(msg) {
+    messages = messages.filter((m) => m !== msg);
+    liFor(msg.id).remove();
+    setStatus(msg.retry.of, undefined);
+    persist();
+    refreshQuickReplies();
+    enqueue(msg.retry.payload, msg.retry.of);
+    ui.input.focus();
+  }
+
+  function greet() {
+    if (!greeted) enqueue(PAYLOADS.greet);
+    greeted = true;
+  }
+
+  function restart() {
+    transport.send({ sender: sessionId, message: PAYLOADS.restart, language: lang }).catch(() => {});
+    storage.clearHistory(sessionId);
+    storage.setSessionId((sessionId = newId()));
+    messages = [];
+    queue = Promise.resolve();
+    greeted = false;
+    ui.log.replaceChildren();
+    refreshQuickReplies();
+    refreshTyping();
+    showInputError('');
+    greet();
+    ui.input.focus();
+  }
+
+  function showInputError(text) {
+    ui.inputError.textContent = text;
+    ui.input.setAttribute('aria-invalid', !!text);
+  }
+
+  function refreshCounter() {
+    const n = charCount(ui.input.value);
+    const max = settings.maxLength;
+    ui.counter.hidden = n < max * 0.8;
+    ui.counter.textContent = `${n} / ${max}`;
+    ui.counter.classList.toggle('fs-over', n > max);
+    if (n <= max) showInputError('');
+    ui.input.style.height = 'auto';
+    ui.input.style.height = Math.min(ui.input.scrollHeight + 2, 120) + 'px';
+  }
+
+  function submit(event) {
+    event.preventDefault();
+    const text = ui.input.value.trim();
+    const n = charCount(text);
+    if (n > settings.maxLength) return showInputError(t('tooLong', { n, max: settings.maxLength }));
+    if (!text) return;
+    ui.input.value = '';
+    refreshCounter();
+    send(text, text);
+  }
+
+  function refreshBadge() {
+    ui.badge.hidden = !unread;
+    ui.badge.textContent = unread > 9 ? '9+' : unread;
+    const label = t(open ? 'closeChat' : 'openChat');
+    ui.launcher.setAttribute('aria-label', unread ? `${label} (${t('unread', { n: unread })})` : label);
+    storage.setState({ open, unread });
+  }
+
+  function noteUnread(n) {
+    if (!open) unread += n;
+    refreshBadge();
+  }
+
+  function setOpen(value, focus = true) {
+    open = value;
+    ui.panel.hidden = !open;
+    ui.root.classList.toggle('fs-is-open', open);
+    ui.launcher.setAttribute('aria-expanded', open);
+    if (open) unread = 0;
+    if (open) greet();
+    if (focus) (open ? ui.input : ui.launcher).focus();
+    scrollToEnd();
+    refreshBadge();
+  }
+
+  const on = (el, type, fn) => el.addEventListener(type, fn);
+  on(ui.launcher, 'click', () => setOpen(!open));
+  on(ui.close, 'click', () => setOpen(false));
+  on(ui.root, 'keydown', (e) => e.key === 'Escape' && open && setOpen(false));
+  on(ui.talk, 'click', () => send(PAYLOADS.human, t('talkToPerson')));
+  on(ui.privacy, 'click', () => send(PAYLOADS.privacy, t('privacyQuestion')));
+  on(ui.restart, 'click', restart);
+  on(ui.form, 'submit', submit);
+  on(ui.input, 'input', refreshCounter);
+  on(ui.input, 'keydown', (e) => e.key === 'Enter' && !e.shiftKey && !e.isComposing && submit(e));
+
+  ui.log.append(...messages.map((m) => renderMessage(doc, m, view)));
+  refreshQuickReplies();
+  doc.body.append(ui.root);
+  setOpen(open, false); // restored open after navigation: don't take the page's focus
+
+  return { root: ui.root, open: () => setOpen(true), close: () => setOpen(false), toggle: () => setOpen(!open), restart, session: () => sessionId };
+}
