@@ -6,6 +6,7 @@ from typing import Optional
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Float,
@@ -28,6 +29,7 @@ def utcnow() -> datetime:
 
 
 ENQUIRY_STATUSES = ("new", "in_progress", "handed_off", "closed")
+OPEN_ENQUIRY_STATUSES = ("new", "in_progress", "handed_off")
 PROFILES = (
     "sme",
     "large_company",
@@ -37,6 +39,27 @@ PROFILES = (
     "entrepreneur",
     "individual",
 )
+ORGANISATION_TYPES = (
+    "company",
+    "start_up",
+    "private_research_centre",
+    "public_research_lab",
+    "university",
+    "public_body",
+    "association",
+    "other",
+)
+ORGANISATION_SIZES = ("micro", "small", "medium", "large")  # the EU SME definition
+CONTACT_SOURCES = ("conversation", "import")  # chat contacts age out; imported members don't
+# The sender and handoff/outbox.py move mails through these; "erased": withdrawn on an erasure request.
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "held", "handled", "erased")
+
+
+def one_of(column: str, values: tuple[str, ...], nullable: bool = True) -> str:
+    """SQL for a CHECK constraint: `column` holds one of `values` (or NULL)."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IS NULL OR {column} IN ({listed})" if nullable else f"{column} IN ({listed})"
+
 
 organisation_clusters = Table(
     "organisation_clusters",
@@ -80,6 +103,14 @@ class Organisation(Base):
     """A company, research centre or other body the agency serves (a member when in a cluster)."""
 
     __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint("trim(name) <> ''", name="ck_organisations_name"),
+        CheckConstraint(one_of("type", ORGANISATION_TYPES), name="ck_organisations_type"),
+        CheckConstraint(one_of("size", ORGANISATION_SIZES), name="ck_organisations_size"),
+        CheckConstraint(
+            "country IS NULL OR (length(country) = 2 AND upper(country) = country)", name="ck_organisations_country"
+        ),
+    )
     id: Mapped[int] = Column(Integer, primary_key=True)
     name: Mapped[str] = Column(String(200), nullable=False)
     name_key: Mapped[str] = Column(String(200), nullable=False, unique=True)
@@ -97,13 +128,21 @@ class Contact(Base):
     """A person who contacted the agency and agreed to their details being stored."""
 
     __tablename__ = "contacts"
+    __table_args__ = (
+        CheckConstraint("email = lower(email) AND email LIKE '%_@_%'", name="ck_contacts_email"),
+        CheckConstraint(one_of("profile", PROFILES), name="ck_contacts_profile"),
+        CheckConstraint(one_of("source", CONTACT_SOURCES, nullable=False), name="ck_contacts_source"),
+    )
     id: Mapped[int] = Column(Integer, primary_key=True)
     email: Mapped[str] = Column(String(255), nullable=False, unique=True)
     name: Mapped[str] = Column(String(200), nullable=False)
     phone: Mapped[Optional[str]] = Column(String(64))
     profile: Mapped[Optional[str]] = Column(String(64))
     language: Mapped[Optional[str]] = Column(String(8))
-    organisation_id: Mapped[Optional[int]] = Column(ForeignKey("organisations.id"))
+    organisation_id: Mapped[Optional[int]] = Column(
+        ForeignKey("organisations.id", ondelete="SET NULL", name="fk_contacts_organisation_id")
+    )
+    source: Mapped[str] = Column(String(16), nullable=False, default="conversation", server_default="conversation")
     created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = Column(
         DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
@@ -117,6 +156,11 @@ class Consent(Base):
     """What a contact agreed to, when, in which conversation, under which notice version."""
 
     __tablename__ = "consents"
+    __table_args__ = (
+        UniqueConstraint("contact_id", "conversation_id", "purpose", name="uq_consents_contact_conversation_purpose"),
+        CheckConstraint("trim(purpose) <> ''", name="ck_consents_purpose"),
+        CheckConstraint("trim(notice_version) <> ''", name="ck_consents_notice_version"),
+    )
     id: Mapped[int] = Column(Integer, primary_key=True)
     contact_id: Mapped[int] = Column(
         ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, index=True
@@ -133,6 +177,10 @@ class Enquiry(Base):
     """One conversation's enquiry: what the visitor wanted, where it was routed, its status."""
 
     __tablename__ = "enquiries"
+    __table_args__ = (
+        CheckConstraint(one_of("status", ENQUIRY_STATUSES, nullable=False), name="ck_enquiries_status"),
+        CheckConstraint(one_of("profile", PROFILES), name="ck_enquiries_profile"),
+    )
     id: Mapped[int] = Column(Integer, primary_key=True)
     conversation_id: Mapped[str] = Column(String(255), nullable=False, unique=True)
     channel: Mapped[str] = Column(String(32), nullable=False, default="rest")
@@ -153,7 +201,10 @@ class Enquiry(Base):
     status: Mapped[str] = Column(String(16), nullable=False, default="new", index=True)
     handoff_reason: Mapped[Optional[str]] = Column(String(64))
     bot_unsure: Mapped[bool] = Column(Boolean, nullable=False, default=False)
-    contact_id: Mapped[Optional[int]] = Column(ForeignKey("contacts.id"), index=True)
+    contact_id: Mapped[Optional[int]] = Column(
+        ForeignKey("contacts.id", ondelete="SET NULL", name="fk_enquiries_contact_id"), index=True
+    )
+    anonymised_at: Mapped[Optional[datetime]] = Column(DateTime(timezone=True))  # personal text removed
     contact = relationship("Contact", back_populates="enquiries")
     cluster = relationship("Cluster")
     advisor = relationship("Advisor")
@@ -164,7 +215,10 @@ class OutboxMessage(Base):
     """An e-mail to staff, written with its enquiry and delivered by the hand-off sender."""
 
     __tablename__ = "outbox"
-    __table_args__ = (UniqueConstraint("enquiry_id", "kind", name="uq_outbox_enquiry_kind"),)
+    __table_args__ = (
+        UniqueConstraint("enquiry_id", "kind", name="uq_outbox_enquiry_kind"),
+        CheckConstraint(one_of("status", OUTBOX_STATUSES, nullable=False), name="ck_outbox_status"),
+    )
     id: Mapped[int] = Column(Integer, primary_key=True)
     enquiry_id: Mapped[int] = Column(ForeignKey("enquiries.id"), nullable=False, index=True)
     kind: Mapped[str] = Column(String(32), nullable=False, default="handoff")

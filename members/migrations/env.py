@@ -24,10 +24,18 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = make_engine(url)
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch operations rebuild a table by dropping the old one; with foreign keys enforced that
+            # drop would cascade to the rows referring to it (Alembic's batch docs: turn them off).
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=Base.metadata,
                           include_object=include_object, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                raise RuntimeError("the migration left rows whose foreign keys point nowhere")
     engine.dispose()
 
 
