@@ -8,7 +8,7 @@ from typing import Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from members.models import PROFILES, Consent, Contact, Enquiry, Organisation, OutboxMessage
+from members.models import OPEN_ENQUIRY_STATUSES, PROFILES, Consent, Contact, Enquiry, Organisation, OutboxMessage
 
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 # Free-mail domains say nothing about the organisation a person works for.
@@ -17,6 +17,7 @@ PUBLIC_MAIL_DOMAINS = frozenset(
     "msn.com icloud.com me.com gmx.de gmx.net web.de orange.fr free.fr pt.lu proton.me "
     "protonmail.com aol.com mail.com".split()
 )
+PHONE = re.compile(r"^\+?[0-9 ()./-]{6,25}$")
 
 
 def normalise_email(text: str) -> Optional[str]:
@@ -25,6 +26,16 @@ def normalise_email(text: str) -> Optional[str]:
     if len(candidate) > 254 or not EMAIL.match(candidate):
         return None
     return candidate
+
+
+def is_phone_number(text: str) -> bool:
+    """Digits with the usual separators, at least six of them ('+352 43 62 63-1')."""
+    return bool(PHONE.match(text.strip())) and sum(c.isdigit() for c in text) >= 6
+
+
+def known_profile(profile: Optional[str]) -> Optional[str]:
+    """The profile if it is one the member database knows, else None (never an unchecked value)."""
+    return profile if profile in PROFILES else None
 
 
 def organisation_key(name: str) -> str:
@@ -97,6 +108,8 @@ def _upsert_contact(session: Session, record: EnquiryRecord) -> Contact:
     email = normalise_email(record.email or "")
     if not email:
         raise ValueError("a contact needs a valid e-mail address")
+    if not record.notice_version.strip():
+        raise ValueError("consent needs the version of the privacy notice the visitor was shown")
     contact = session.scalars(select(Contact).where(Contact.email == email)).first()
     organisation = find_organisation(session, record.organisation, email)
     if organisation is None and record.organisation:
@@ -113,7 +126,7 @@ def _upsert_contact(session: Session, record: EnquiryRecord) -> Contact:
     if record.name:
         contact.name = record.name.strip()
     contact.phone = record.phone or contact.phone
-    contact.profile = record.profile or contact.profile
+    contact.profile = known_profile(record.profile) or contact.profile
     contact.language = record.language
     if organisation is not None:
         contact.organisation = organisation
@@ -149,7 +162,7 @@ def log_enquiry(session: Session, record: EnquiryRecord) -> Enquiry:
     enquiry.summary = record.summary or enquiry.summary or ""
     enquiry.question = record.question or enquiry.question
     enquiry.language = record.language
-    enquiry.profile = record.profile or enquiry.profile
+    enquiry.profile = known_profile(record.profile) or enquiry.profile
     if record.cluster_id or record.advisor_id:
         enquiry.cluster_id = record.cluster_id
         enquiry.route_score = record.route_score
@@ -174,7 +187,7 @@ def open_load(session: Session) -> dict[str, int]:
     """Open enquiries per advisor, for choosing the least loaded."""
     rows = session.execute(
         select(Enquiry.advisor_id, func.count())
-        .where(Enquiry.status.in_(("new", "in_progress", "handed_off")), Enquiry.advisor_id.is_not(None))
+        .where(Enquiry.status.in_(OPEN_ENQUIRY_STATUSES), Enquiry.advisor_id.is_not(None))
         .group_by(Enquiry.advisor_id)
     )
     return {advisor_id: count for advisor_id, count in rows}
