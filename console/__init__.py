@@ -1,12 +1,19 @@
 """The advisor console (Flask): login, enquiries, transcripts, hand-offs; also serves the demo page and widget."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from flask import Flask, g, render_template
+from flask import Flask, g, render_template, request
 
 from firststop.settings import get_settings
 from members.db import session_factory
+
+# Console pages may only load the console's own files; nothing may frame them.
+CONSOLE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
 
 
 class Config:
@@ -16,11 +23,14 @@ class Config:
         settings = get_settings()
         self.SECRET_KEY = settings.secret_key
         self.DATABASE_URL = settings.database_url
+        self.SESSION_COOKIE_NAME = "firststop_console"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = settings.secure_cookies
+        self.IDLE_TIMEOUT = timedelta(hours=8)
         self.RASA_URL = settings.rasa_url
         self.MAIL_DIR = settings.mail_dir
+        self.LANGUAGES = settings.languages
         self.PAGE_SIZE = 50
 
 
@@ -30,16 +40,27 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(Config())
     app.config.update(config or {})
 
-    from console import auth, cli, public, views
-
-    app.register_blueprint(public.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(views.bp)
-    cli.register(app)
-
+    # Registered first so that every other before-request function finds the session.
     @app.before_request
     def open_session() -> None:
         g.db = session_factory(app.config["DATABASE_URL"])()
+
+    from console import (
+        admin,
+        auth,
+        cli,
+        dashboard,
+        handoffs,
+        improve,
+        people,
+        public,
+        views,
+    )
+
+    for blueprint in (public.bp, auth.bp, views.bp, views.links, people.bp, handoffs.bp, improve.bp, dashboard.bp,
+                      admin.bp):
+        app.register_blueprint(blueprint)
+    cli.register(app)
 
     @app.teardown_appcontext
     def close_session(error: BaseException | None) -> None:
@@ -48,6 +69,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             if error is not None:
                 db.rollback()
             db.close()
+
+    @app.after_request
+    def security_headers(response):
+        if request.path.startswith("/console"):
+            response.headers.setdefault("Content-Security-Policy", CONSOLE_CSP)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+            response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return render_template("error.html", message=getattr(error, "description", "Bad request.")), 400
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return render_template("error.html", message="Only administrators can open this page."), 403
 
     @app.errorhandler(404)
     def not_found(error):

@@ -1,55 +1,176 @@
-"""The advisors' pages: enquiries inbox, a conversation with its transcript, the local mail sink."""
+"""The advisors' pages: the enquiries inbox (and "mine"), its CSV export, a conversation with everything
+around it and the actions on its enquiry, and the local mail sink."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, g, render_template, request
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
 
-from console.auth import login_required
-from members.models import ENQUIRY_STATUSES, Cluster, Enquiry
+from console import inbox as inbox_queries
+from console import review, search
+from handoff.compose import REASONS
+from members.db import session_factory
+from members.models import (
+    ENQUIRY_STATUSES,
+    Advisor,
+    Cluster,
+    Enquiry,
+    EnquiryReview,
+    UnansweredQuestion,
+)
 from members.transcripts import transcript
 
 bp = Blueprint("views", __name__, url_prefix="/console")
+# The hand-off e-mail links to CONSOLE_URL/conversations/<id>; this sends that link to the console page.
+links = Blueprint("links", __name__)
+LOW_CONFIDENCE = 0.5
+
+
+def _inbox(flt: inbox_queries.InboxFilter, mine: bool):
+    if flt.q:
+        search.refresh(g.db)
+        g.db.commit()
+    size = current_app.config["PAGE_SIZE"]
+    page = inbox_queries.page(g.db, flt, size, request.args.get("after"), request.args.get("before"))
+    ids = [e.id for e in page.enquiries]
+    return render_template(
+        "inbox.html", page=page, flt=flt, args=flt.to_args(), mine=mine,
+        tags=inbox_queries.tags_of(g.db, ids), reviewed=inbox_queries.reviewed_of(g.db, ids),
+        clusters=g.db.scalars(select(Cluster).order_by(Cluster.name)).all(),
+        advisors=g.db.scalars(select(Advisor).order_by(Advisor.name)).all(),
+        statuses=ENQUIRY_STATUSES, languages=current_app.config["LANGUAGES"], sorts=inbox_queries.SORTS,
+        all_tags=review.all_tags(g.db), status_label=review.status_label,
+    )
 
 
 @bp.route("/")
-@login_required
 def inbox():
-    """Enquiries, newest first, filtered by status and cluster."""
-    query = select(Enquiry).options(joinedload(Enquiry.contact), joinedload(Enquiry.advisor))
-    status = request.args.get("status", "")
-    cluster = request.args.get("cluster", "")
-    if status in ENQUIRY_STATUSES:
-        query = query.where(Enquiry.status == status)
-    if cluster:
-        query = query.where(Enquiry.cluster_id == cluster)
-    page = max(1, request.args.get("page", 1, type=int))
-    size = current_app.config["PAGE_SIZE"]
-    total = g.db.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    enquiries = g.db.scalars(
-        query.order_by(Enquiry.created_at.desc(), Enquiry.id.desc()).offset((page - 1) * size).limit(size)
-    ).unique().all()
-    clusters = g.db.scalars(select(Cluster).order_by(Cluster.name)).all()
-    return render_template("inbox.html", enquiries=enquiries, clusters=clusters, statuses=ENQUIRY_STATUSES,
-                           status=status, cluster=cluster, page=page, total=total, size=size)
+    """Every enquiry, filtered, searched and sorted as the URL says, one page at a time."""
+    return _inbox(inbox_queries.InboxFilter.from_args(request.args), mine=False)
+
+
+@bp.route("/mine")
+def mine():
+    """The enquiries of the advisor linked to this account."""
+    if not g.user.advisor_id:
+        flash("Your account is not linked to an advisor, so nothing is yours; here is every enquiry.")
+        return redirect(url_for("views.inbox"))
+    flt = inbox_queries.InboxFilter.from_args(request.args).for_advisor(g.user.advisor_id)
+    return _inbox(flt, mine=True)
+
+
+@bp.route("/enquiries.csv")
+def export_csv():
+    """The filtered enquiries as a CSV file (every page, in the inbox's order)."""
+    flt = inbox_queries.InboxFilter.from_args(request.args)
+    if request.args.get("mine") and g.user.advisor_id:
+        flt = flt.for_advisor(g.user.advisor_id)
+    if flt.q:
+        search.refresh(g.db)
+        g.db.commit()
+    factory = session_factory(current_app.config["DATABASE_URL"])
+
+    def lines():
+        # Its own session: the response streams after the request's session is closed.
+        with factory() as session:
+            yield from inbox_queries.csv_lines(session, flt)
+
+    response = Response(lines(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = "attachment; filename=enquiries.csv"
+    return response
 
 
 @bp.route("/conversations/<path:conversation_id>")
-@login_required
 def conversation(conversation_id: str):
-    """The transcript as the visitor saw it, with intent and confidence beside each visitor message."""
+    """The transcript as the visitor saw it, what the NLU made of each visitor message, and the enquiry."""
     enquiry = g.db.scalars(select(Enquiry).where(Enquiry.conversation_id == conversation_id)).first()
     messages = transcript(g.db, conversation_id)
     if enquiry is None and not messages:
         abort(404)
-    return render_template("conversation.html", enquiry=enquiry, messages=messages, conversation_id=conversation_id)
+    unsure = set(g.db.scalars(
+        select(UnansweredQuestion.event_id).where(UnansweredQuestion.conversation_id == conversation_id)
+    ))
+    context = {}
+    if enquiry is not None:
+        context = {
+            "notes": review.notes(g.db, enquiry), "tags": review.tags(g.db, enquiry),
+            "activity": review.activity(g.db, enquiry), "review": g.db.get(EnquiryReview, enquiry.id),
+            "advisors": g.db.scalars(select(Advisor).order_by(Advisor.name)).all(),
+        }
+    return render_template(
+        "conversation.html", enquiry=enquiry, messages=messages, conversation_id=conversation_id,
+        flags=review.flags_by_event(g.db, conversation_id), intents=review.domain_intents(), unsure=unsure,
+        low=LOW_CONFIDENCE, statuses=ENQUIRY_STATUSES, reasons=REASONS, status_label=review.status_label, **context,
+    )
+
+
+def _change(enquiry_id: int, change: Callable[[Enquiry], None], done: str):
+    """Apply one change to an enquiry, commit, and go back to its conversation."""
+    enquiry = g.db.get(Enquiry, enquiry_id)
+    if enquiry is None:
+        abort(404)
+    try:
+        change(enquiry)
+    except review.ReviewError as error:
+        g.db.rollback()
+        flash(f"Not saved: {error}.")
+    else:
+        g.db.commit()
+        flash(done)
+    return redirect(url_for("views.conversation", conversation_id=enquiry.conversation_id) + "#enquiry")
+
+
+@bp.route("/enquiries/<int:enquiry_id>/assign", methods=["POST"])
+def assign(enquiry_id: int):
+    return _change(enquiry_id, lambda e: review.assign(g.db, e, request.form.get("advisor_id", ""), g.user),
+                   "Advisor changed.")
+
+
+@bp.route("/enquiries/<int:enquiry_id>/status", methods=["POST"])
+def change_status(enquiry_id: int):
+    return _change(enquiry_id, lambda e: review.change_status(g.db, e, request.form.get("status", ""), g.user),
+                   "Status changed.")
+
+
+@bp.route("/enquiries/<int:enquiry_id>/notes", methods=["POST"])
+def add_note(enquiry_id: int):
+    return _change(enquiry_id, lambda e: review.add_note(g.db, e, request.form.get("body", ""), g.user),
+                   "Note added.")
+
+
+@bp.route("/enquiries/<int:enquiry_id>/tags", methods=["POST"])
+def add_tag(enquiry_id: int):
+    return _change(enquiry_id, lambda e: review.add_tag(g.db, e, request.form.get("tag", ""), g.user), "Tag added.")
+
+
+@bp.route("/enquiries/<int:enquiry_id>/tags/remove", methods=["POST"])
+def remove_tag(enquiry_id: int):
+    return _change(enquiry_id, lambda e: review.remove_tag(g.db, e, request.form.get("tag", ""), g.user),
+                   "Tag removed.")
+
+
+@bp.route("/enquiries/<int:enquiry_id>/review", methods=["POST"])
+def set_reviewed(enquiry_id: int):
+    reviewed = request.form.get("reviewed") == "1"
+    return _change(enquiry_id, lambda e: review.set_reviewed(g.db, e, reviewed, g.user),
+                   "Marked reviewed." if reviewed else "Review withdrawn.")
 
 
 @bp.route("/mail")
-@login_required
 def mail():
     """E-mails caught by the local mail sink (`make run`), newest first."""
     directory = Path(current_app.config["MAIL_DIR"])
@@ -61,3 +182,9 @@ def mail():
         mails.append({"name": path.name, "to": message["To"], "reply_to": message["Reply-To"],
                       "subject": message["Subject"], "body": body.get_content() if body else ""})
     return render_template("mail.html", mails=mails, directory=directory)
+
+
+@links.route("/conversations/<path:conversation_id>")
+def conversation_link(conversation_id: str):
+    """The link in hand-off e-mails (CONSOLE_URL/conversations/<id>) opens the console's conversation page."""
+    return redirect(url_for("views.conversation", conversation_id=conversation_id))

@@ -1,0 +1,176 @@
+"""Admin pages: console accounts (list, create, reset a password, disable, enable) and privacy requests
+(export or erase what the agency holds about a person, through members.privacy)."""
+from __future__ import annotations
+
+import importlib
+import json
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from console import accounts
+from console.auth import admin_required
+from members.enquiries import normalise_email
+from members.models import (
+    Advisor,
+    Contact,
+    ConversationIndex,
+    Enquiry,
+    FlaggedMessage,
+    StaffUser,
+    UnansweredQuestion,
+)
+
+bp = Blueprint("admin", __name__, url_prefix="/console")
+
+
+@bp.route("/accounts")
+@admin_required
+def account_list():
+    """Every console account with its role, advisor and state."""
+    users = g.db.scalars(select(StaffUser).order_by(StaffUser.email)).all()
+    advisors = {a.id: a.name for a in g.db.scalars(select(Advisor))}
+    return render_template("accounts.html", users=users, advisors=advisors, disabled=accounts.disabled_ids(g.db),
+                           roles=accounts.ROLES)
+
+
+def _shown_once(new: accounts.NewPassword, what: str):
+    """The new password, in this response only: it is not stored and not put in the session cookie."""
+    g.db.commit()
+    return render_template("password.html", new=new, what=what)
+
+
+@bp.route("/accounts", methods=["POST"])
+@admin_required
+def account_create():
+    try:
+        new = accounts.create_account(g.db, request.form.get("email", ""), request.form.get("role", ""))
+    except accounts.AccountError as error:
+        g.db.rollback()
+        flash(f"Not created: {error}.")
+        return redirect(url_for("admin.account_list"))
+    return _shown_once(new, "created")
+
+
+def _user(user_id: int) -> StaffUser:
+    user = g.db.get(StaffUser, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/accounts/<int:user_id>/reset", methods=["POST"])
+@admin_required
+def account_reset(user_id: int):
+    return _shown_once(accounts.reset_password(g.db, _user(user_id)), "reset")
+
+
+@bp.route("/accounts/<int:user_id>/disable", methods=["POST"])
+@admin_required
+def account_disable(user_id: int):
+    user = _user(user_id)
+    try:
+        accounts.disable(g.db, user, g.user)
+    except accounts.AccountError as error:
+        g.db.rollback()
+        flash(f"Not disabled: {error}.")
+    else:
+        g.db.commit()
+        flash(f"{user.email} is disabled.")
+    return redirect(url_for("admin.account_list"))
+
+
+@bp.route("/accounts/<int:user_id>/enable", methods=["POST"])
+@admin_required
+def account_enable(user_id: int):
+    user = _user(user_id)
+    accounts.enable(g.db, user)
+    g.db.commit()
+    flash(f"{user.email} can log in again.")
+    return redirect(url_for("admin.account_list"))
+
+
+# --- privacy requests ---
+
+
+def privacy_tools():
+    """members.privacy if it is installed, else None (it is imported only when a privacy page is used)."""
+    try:
+        return importlib.import_module("members.privacy")
+    except ModuleNotFoundError as error:
+        if error.name != "members.privacy":
+            raise
+        return None
+
+
+def conversations_of(session: Session, email: str) -> list[str]:
+    """The conversation ids of a person's enquiries."""
+    return list(session.scalars(
+        select(Enquiry.conversation_id).join(Contact, Contact.id == Enquiry.contact_id).where(Contact.email == email)
+    ))
+
+
+def forget_conversations(session: Session, conversation_ids: list[str]) -> None:
+    """Delete the console's own copies of these conversations' messages (search text, unanswered
+    questions, flagged messages)."""
+    if conversation_ids:
+        for model in (ConversationIndex, UnansweredQuestion, FlaggedMessage):
+            session.execute(delete(model).where(model.conversation_id.in_(conversation_ids)))
+
+
+def _email() -> str | None:
+    email = normalise_email(request.form.get("email", ""))
+    if email is None:
+        flash("Type the person's e-mail address.")
+    return email
+
+
+@bp.route("/privacy")
+@admin_required
+def privacy():
+    """Export or erase a person's data."""
+    return render_template("privacy.html", installed=privacy_tools() is not None, result=None)
+
+
+@bp.route("/privacy/export", methods=["POST"])
+@admin_required
+def privacy_export():
+    """Everything held about the person, as a JSON file."""
+    tools, email = privacy_tools(), _email()
+    if tools is None or email is None:
+        return redirect(url_for("admin.privacy"))
+    data = tools.export_person(g.db, email)
+    body = json.dumps(data, default=str, indent=2, ensure_ascii=False)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = f"attachment; filename=privacy-export-{date.today().isoformat()}.json"
+    return response
+
+
+@bp.route("/privacy/erase", methods=["POST"])
+@admin_required
+def privacy_erase():
+    """Erase the person, after the admin typed the address a second time to confirm."""
+    tools, email = privacy_tools(), _email()
+    if tools is None or email is None:
+        return redirect(url_for("admin.privacy"))
+    if normalise_email(request.form.get("confirm", "")) != email:
+        flash("Nothing erased: type the same address in both boxes to confirm.")
+        return redirect(url_for("admin.privacy"))
+    conversations = conversations_of(g.db, email)
+    result = tools.erase_person(g.db, email)
+    forget_conversations(g.db, conversations)
+    g.db.commit()
+    summary = result if isinstance(result, dict) else {"result": result}
+    return render_template("privacy.html", installed=True, result=summary, email=email)

@@ -1,0 +1,178 @@
+"""Full-text search over transcripts: a per-conversation index kept up to date from Rasa's `events` table.
+
+Rasa appends events and never edits them, so the index reads only events newer than what it has
+(each conversation remembers its last event id). Rows from different conversations can commit slightly
+out of id order, so each refresh re-reads the last RESCAN_MARGIN ids; a conversation skips what it has.
+PostgreSQL searches a GIN index over to_tsvector('simple', search_text) (no stemming: visitors write
+English, French and German; words match by prefix); SQLite uses LIKE.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, insert, literal_column, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+
+from members.models import ConversationIndex, UnansweredQuestion
+from members.transcripts import Message, events, message_from_event
+
+RESCAN_MARGIN = 1000
+BATCH = 5000
+MAX_EVENTS_PER_REFRESH = 20000
+MAX_SEARCH_TEXT = 20000
+MAX_WORDS = 8
+# How the bot says it could not answer (knowledge retrieval found nothing; the NLU fallback's reply).
+UNSURE_REPLIES = ("I'm not sure", "Sorry, I didn't understand")
+TS_CONFIG = literal_column("'simple'::regconfig")
+
+_index = ConversationIndex.__table__
+_unanswered = UnansweredQuestion.__table__
+
+
+def normalise_question(text: str) -> str:
+    """The question reduced for counting repeats: lower case, words only, single spaces."""
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))[:300]
+
+
+def new_state(conversation_id: str, first: Message) -> dict[str, Any]:
+    """The index row of a conversation seen for the first time."""
+    return {
+        "conversation_id": conversation_id, "started_at": first.at, "last_message_at": first.at,
+        "last_event_id": 0, "visitor_messages": 0, "search_text": "", "last_visitor_event_id": None,
+        "last_visitor_text": None, "last_visitor_unanswered": False,
+    }
+
+
+def index_message(state: dict[str, Any], message: Message) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The conversation's index row after one more message, and the unanswered question it reveals, if any."""
+    state = {**state, "last_event_id": message.event_id, "last_message_at": message.at}
+    unanswered = None
+    text = " ".join(message.text.split())
+    if message.speaker == "visitor":
+        if not text or text.startswith("/"):  # a button's payload, not words the visitor typed
+            return state, None
+        state["visitor_messages"] += 1
+        state.update(last_visitor_event_id=message.event_id, last_visitor_text=text, last_visitor_unanswered=False)
+        if message.intent == "nlu_fallback":
+            unanswered = _question(state, message.at)
+    elif text.startswith(UNSURE_REPLIES) and state["last_visitor_event_id"] and not state["last_visitor_unanswered"]:
+        unanswered = _question(state, message.at)
+    if unanswered:
+        state["last_visitor_unanswered"] = True
+    if text and len(state["search_text"]) < MAX_SEARCH_TEXT:
+        state["search_text"] = (state["search_text"] + "\n" + text).lstrip("\n")[:MAX_SEARCH_TEXT]
+    return state, unanswered
+
+
+def _question(state: dict[str, Any], at: datetime) -> dict[str, Any]:
+    return {
+        "event_id": state["last_visitor_event_id"], "conversation_id": state["conversation_id"],
+        "text": state["last_visitor_text"][:2000], "normalised": normalise_question(state["last_visitor_text"]),
+        "asked_at": at,
+    }
+
+
+def _apply(session: Session, rows: list) -> None:
+    """Fold one batch of events into the index rows of their conversations."""
+    by_conversation: dict[str, list[Message]] = defaultdict(list)
+    for row in rows:
+        message = message_from_event(row.id, row.type_name, row.timestamp, row.data)
+        if message is not None:
+            by_conversation[row.sender_id].append(message)
+    if not by_conversation:
+        return
+    existing = {
+        row.conversation_id: dict(row._mapping)
+        for row in session.execute(select(_index).where(_index.c.conversation_id.in_(list(by_conversation))))
+    }
+    inserts, updates, questions = [], [], []
+    for conversation_id, messages in by_conversation.items():
+        before = existing.get(conversation_id)
+        state = before or new_state(conversation_id, messages[0])
+        for message in messages:
+            if message.event_id > state["last_event_id"]:
+                state, question = index_message(state, message)
+                if question:
+                    questions.append(question)
+        if before is None:
+            inserts.append(state)
+        elif state != before:
+            updates.append({**state, "key": conversation_id})
+    if inserts:
+        session.execute(insert(_index), inserts)
+    if updates:
+        session.execute(update(_index).where(_index.c.conversation_id == bindparam("key")), updates)
+    if questions:
+        session.execute(insert(_unanswered), questions)
+
+
+def refresh(session: Session, max_events: int = MAX_EVENTS_PER_REFRESH) -> int:
+    """Read new visitor and bot messages from `events` into the index; returns how many were read.
+
+    The caller commits. When another request refreshed the same conversations at the same moment,
+    this one gives way (rolls back) and the index is still up to date.
+    """
+    try:
+        newest = session.scalar(select(func.max(events.c.id)))
+    except (OperationalError, ProgrammingError):  # Rasa has not created its table yet
+        session.rollback()
+        return 0
+    indexed = session.scalar(select(func.max(_index.c.last_event_id))) or 0
+    if newest is None or newest <= indexed:
+        return 0
+    cursor, read = max(0, indexed - RESCAN_MARGIN), 0
+    try:
+        while read < max_events:
+            rows = session.execute(
+                select(events.c.id, events.c.sender_id, events.c.type_name, events.c.timestamp, events.c.data)
+                .where(events.c.id > cursor, events.c.type_name.in_(("user", "bot")))
+                .order_by(events.c.id)
+                .limit(min(BATCH, max_events - read))
+            ).all()
+            if not rows:
+                break
+            _apply(session, rows)
+            cursor, read = rows[-1].id, read + len(rows)
+    except IntegrityError:
+        session.rollback()
+        return 0
+    return read
+
+
+def words(query: str) -> list[str]:
+    """The words of a search, lower case, letters and digits only."""
+    return re.findall(r"[^\W_]+", query.lower())[:MAX_WORDS]
+
+
+def matches(dialect: str, query: str) -> ColumnElement | None:
+    """A condition on ConversationIndex rows whose transcript contains every word of `query` (as a prefix
+    on PostgreSQL); None when the query has no words."""
+    terms = words(query)
+    if not terms:
+        return None
+    if dialect == "postgresql":
+        tsquery = " & ".join(f"{term}:*" for term in terms)
+        vector = func.to_tsvector(TS_CONFIG, ConversationIndex.search_text)
+        return vector.op("@@")(func.to_tsquery(TS_CONFIG, tsquery))
+    return and_(*(ConversationIndex.search_text.ilike(f"%{term}%") for term in terms))
+
+
+def matching_conversations(dialect: str, query: str):
+    """A subquery of the conversation ids whose transcript matches `query`, or None without words."""
+    condition = matches(dialect, query)
+    if condition is None:
+        return None
+    return select(ConversationIndex.conversation_id).where(condition)
+
+
+def indexed_until(session: Session) -> datetime | None:
+    """When the newest message the index has read was sent."""
+    value = session.scalar(select(func.max(_index.c.last_message_at)))
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value
