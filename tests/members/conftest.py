@@ -11,7 +11,7 @@ from sqlalchemy import String, Text, func, inspect, select, text, update
 
 from handoff.compose import HandoffFacts, Turn, handoff_mail
 from members import spool
-from members.enquiries import EnquiryRecord
+from members.enquiries import EnquiryRecord, normalise_email
 from members.models import Consent, Contact, Enquiry
 
 DATA = Path(__file__).parent / "data"
@@ -65,7 +65,8 @@ def enquiry(factory, conversation_id: str, *, email: Optional[str] = None, name:
         record.handoff_reason = "visitor_asked"
         record.mails.append(handoff_mail(HandoffFacts(
             conversation_id=conversation_id, reason="visitor_asked", question=question, to_addr="advisor@example.org",
-            advisor_name="Advisor", name=name or None, email=email, organisation=organisation or None,
+            advisor_name="Advisor", name=name or None, email=normalise_email(email or ""),  # as the form's slot
+            organisation=organisation or None,
             consent=email is not None, transcript=(Turn("visitor", question), Turn("visitor", f"mail me: {email}")),
         )))
     return spool.write_enquiry(factory, record)

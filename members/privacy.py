@@ -1,0 +1,359 @@
+"""Subject access and erasure (GDPR articles 15 and 17): everything held about an e-mail address, and its removal."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterable, Optional
+
+from sqlalchemy import String, Text, delete, exists, func, inspect, or_, select, update
+from sqlalchemy.orm import Session
+
+from firststop.settings import get_settings
+from members.enquiries import normalise_email
+from members.models import (
+    Base,
+    Consent,
+    Contact,
+    Enquiry,
+    EnquiryNote,
+    Organisation,
+    OutboxMessage,
+    organisation_clusters,
+    utcnow,
+)
+from members.transcripts import events, transcript
+
+ERASED = "[erased]"
+ERASED_SUBJECT = "Enquiry (personal details erased)"
+BATCH = 500
+# Staff accounts and advisors are the agency's own people, managed in the console, not data subjects here.
+STAFF_TABLES = frozenset({"staff_users", "advisors", "disabled_accounts"})
+# Tables whose rows are handled one by one below; every other table keyed by conversation_id
+# (the console's search index, unanswered questions, flagged messages) goes with its conversation.
+HANDLED_TABLES = frozenset({"enquiries", "consents"})
+
+
+class NotAnEmailAddress(ValueError):
+    """The text given is not an e-mail address, so there is nothing to look up."""
+
+
+def _address(email: str) -> str:
+    address = normalise_email(email or "")
+    if address is None:
+        raise NotAnEmailAddress(f"not an e-mail address: {email!r}")
+    return address
+
+
+def _chunks(items: Iterable, size: int = BATCH) -> Iterable[list]:
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _mentions(column, address: str):
+    """SQL: the text column contains the address, whatever its case."""
+    return func.lower(column).contains(address, autoescape=True)
+
+
+def tracker_table_exists(session: Session) -> bool:
+    """Rasa creates `events` when it first starts; before that there are no conversations to read."""
+    return inspect(session.connection()).has_table("events")
+
+
+def _plain(value):
+    """A value as JSON can hold it."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _row(obj, *names: str) -> dict:
+    return {name: _plain(getattr(obj, name)) for name in names}
+
+
+def person_conversations(session: Session, email: str) -> list[str]:
+    """The person's conversations: those linked to their contact, and those where the address was written
+    that belong to no other contact (a conversation of someone else who mentions it is only scrubbed)."""
+    address = _address(email)
+    contact = session.scalars(select(Contact).where(Contact.email == address)).first()
+    own: set[str] = set()
+    if contact is not None:
+        own.update(session.scalars(select(Enquiry.conversation_id).where(Enquiry.contact_id == contact.id)))
+        own.update(c for c in session.scalars(
+            select(Consent.conversation_id).where(Consent.contact_id == contact.id)) if c)
+    mentioned: set[str] = set(session.scalars(select(Enquiry.conversation_id).where(
+        or_(_mentions(Enquiry.summary, address), _mentions(Enquiry.question, address)))))
+    mentioned.update(session.scalars(
+        select(Enquiry.conversation_id).join(OutboxMessage, OutboxMessage.enquiry_id == Enquiry.id)
+        .where(or_(func.lower(OutboxMessage.reply_to) == address, func.lower(OutboxMessage.to_addr) == address))))
+    if tracker_table_exists(session):
+        mentioned.update(session.scalars(
+            select(events.c.sender_id).where(_mentions(events.c.data, address)).distinct()))
+    mentioned -= own
+    others = set()
+    for chunk in _chunks(sorted(mentioned)):
+        others.update(session.scalars(select(Enquiry.conversation_id).where(
+            Enquiry.conversation_id.in_(chunk), Enquiry.contact_id.is_not(None))))
+    return sorted(own | (mentioned - others))
+
+
+def _person_enquiries(session: Session, contact: Optional[Contact], conversations: list[str]) -> list[Enquiry]:
+    ids: set[int] = set()
+    if contact is not None:
+        ids.update(session.scalars(select(Enquiry.id).where(Enquiry.contact_id == contact.id)))
+    for chunk in _chunks(conversations):
+        ids.update(session.scalars(select(Enquiry.id).where(Enquiry.conversation_id.in_(chunk))))
+    if not ids:
+        return []
+    return list(session.scalars(select(Enquiry).where(Enquiry.id.in_(sorted(ids))).order_by(Enquiry.created_at)))
+
+
+def _person_mails(session: Session, address: str, enquiry_ids: list[int]) -> list[OutboxMessage]:
+    condition = or_(func.lower(OutboxMessage.to_addr) == address, func.lower(OutboxMessage.reply_to) == address)
+    if enquiry_ids:
+        condition = or_(condition, OutboxMessage.enquiry_id.in_(enquiry_ids))
+    return list(session.scalars(select(OutboxMessage).where(condition).order_by(OutboxMessage.id)))
+
+
+def _spooled(spool_dir: Path, address: str) -> list[tuple[Path, str, bool]]:
+    """Spool files that mention the address: (path, text, whether the waiting enquiry is the person's own)."""
+    if not spool_dir.exists():
+        return []
+    found = []
+    for path in sorted(spool_dir.iterdir()):
+        if not path.is_file() or path.suffix not in (".json", ".bad", ".tmp"):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if address not in text.lower():
+            continue
+        try:
+            theirs = normalise_email(json.loads(text).get("email") or "") == address
+        except (ValueError, AttributeError):
+            theirs = True  # unreadable, so it cannot be replayed: treat it as theirs
+        found.append((path, text, theirs))
+    return found
+
+
+def export_person(session: Session, email: str, spool_dir: Optional[Path] = None) -> dict:
+    """Everything held about the person with this address, as JSON-serialisable data (subject access)."""
+    address = _address(email)
+    spool_dir = spool_dir or get_settings().spool_dir
+    contact = session.scalars(select(Contact).where(Contact.email == address)).first()
+    conversations = person_conversations(session, address)
+    enquiries = _person_enquiries(session, contact, conversations)
+    organisation = contact.organisation if contact is not None else None
+    has_events = tracker_table_exists(session)
+    export = {
+        "email": address,
+        "exported_at": utcnow().isoformat(),
+        "contact": _row(contact, "name", "email", "phone", "profile", "language", "source", "created_at",
+                        "updated_at") if contact else None,
+        "organisation": None,
+        "consents": [],
+        "enquiries": [],
+        "mails": [],
+        "conversations": {},
+        "waiting_to_be_saved": [],
+    }
+    if organisation is not None:
+        export["organisation"] = {
+            **_row(organisation, "name", "type", "size", "sector", "country", "email_domain", "created_at"),
+            "clusters": sorted(c.name for c in organisation.clusters),
+        }
+    if contact is not None:
+        export["consents"] = [
+            _row(c, "purpose", "granted", "notice_version", "conversation_id", "recorded_at")
+            for c in sorted(contact.consents, key=lambda c: c.recorded_at)
+        ]
+    notes = {}
+    if enquiries:
+        for note in session.scalars(select(EnquiryNote).where(EnquiryNote.enquiry_id.in_([e.id for e in enquiries]))
+                                    .order_by(EnquiryNote.created_at)):
+            notes.setdefault(note.enquiry_id, []).append(_row(note, "body", "created_at"))
+    for enquiry in enquiries:
+        export["enquiries"].append({
+            **_row(enquiry, "conversation_id", "channel", "created_at", "updated_at", "status", "summary", "question",
+                   "language", "profile", "route_reason", "handoff_reason"),
+            "cluster": enquiry.cluster.name if enquiry.cluster else None,
+            "advisor": enquiry.advisor.name if enquiry.advisor else None,
+            "staff_notes": notes.get(enquiry.id, []),
+        })
+    export["mails"] = [
+        _row(m, "kind", "message_id", "to_addr", "reply_to", "subject", "body_text", "body_html", "status",
+             "created_at", "sent_at")
+        for m in _person_mails(session, address, [e.id for e in enquiries])
+    ]
+    if has_events:
+        export["conversations"] = {
+            conversation_id: [
+                {k: _plain(v) for k, v in dataclasses.asdict(message).items() if k != "event_id"}
+                for message in transcript(session, conversation_id)
+            ]
+            for conversation_id in conversations
+        }
+    for path, text, theirs in _spooled(spool_dir, address):
+        if theirs:
+            try:
+                export["waiting_to_be_saved"].append(json.loads(text))
+            except ValueError:
+                export["waiting_to_be_saved"].append({"unreadable_file": path.name, "text": text})
+    return export
+
+
+def blank_mails(session: Session, message_ids: list[int]) -> int:
+    """Remove the personal content of outbox mails; ones not yet sent are withdrawn (status 'erased')."""
+    for chunk in _chunks(message_ids):
+        session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(chunk))
+            .values(subject=ERASED_SUBJECT, body_text="", body_html="", reply_to=None, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(chunk), OutboxMessage.status != "sent")
+            .values(status="erased", claimed_by=None, claimed_at=None)
+            .execution_options(synchronize_session=False)
+        )
+    return len(message_ids)
+
+
+def anonymise_enquiries(session: Session, enquiry_ids: list[int]) -> dict[str, int]:
+    """Keep the enquiries for statistics (cluster, status, dates) but drop who asked, what they wrote, and their mails."""
+    mails = 0
+    for chunk in _chunks(enquiry_ids):
+        session.execute(
+            update(Enquiry).where(Enquiry.id.in_(chunk))
+            .values(contact_id=None, summary="", question=None, anonymised_at=utcnow(),
+                    updated_at=Enquiry.updated_at)  # the enquiry's own timeline stays as it was
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(delete(EnquiryNote).where(EnquiryNote.enquiry_id.in_(chunk))
+                        .execution_options(synchronize_session=False))
+        mails += blank_mails(session, list(session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.enquiry_id.in_(chunk)))))
+    return {"enquiries": len(enquiry_ids), "mails": mails}
+
+
+def conversation_tables() -> list:
+    """Tables of the member database that hold rows per conversation, besides enquiries and consents."""
+    return [t for t in Base.metadata.sorted_tables
+            if "conversation_id" in t.c and t.name not in HANDLED_TABLES]
+
+
+def delete_conversations(session: Session, conversation_ids: list[str]) -> dict[str, int]:
+    """Delete the conversations' tracker events and every copy kept of them (search index, unanswered questions)."""
+    counts = {"events": 0, "copies": 0}
+    has_events = tracker_table_exists(session)
+    for chunk in _chunks(conversation_ids):
+        if has_events:
+            counts["events"] += session.execute(delete(events).where(events.c.sender_id.in_(chunk))).rowcount
+        for table in conversation_tables():
+            counts["copies"] += session.execute(delete(table).where(table.c.conversation_id.in_(chunk))).rowcount
+    return counts
+
+
+def delete_contacts(session: Session, contact_ids: list[int]) -> dict[str, int]:
+    """Delete contacts with their consents, and organisations known only through them (no other contact, no cluster)."""
+    counts = {"contacts": 0, "consents": 0, "organisations": 0}
+    for chunk in _chunks(contact_ids):
+        organisation_ids = {i for i in session.scalars(
+            select(Contact.organisation_id).where(Contact.id.in_(chunk))) if i is not None}
+        counts["consents"] += session.execute(delete(Consent).where(Consent.contact_id.in_(chunk))
+                                              .execution_options(synchronize_session=False)).rowcount
+        session.execute(update(Enquiry).where(Enquiry.contact_id.in_(chunk)).values(contact_id=None)
+                        .execution_options(synchronize_session=False))
+        counts["contacts"] += session.execute(delete(Contact).where(Contact.id.in_(chunk))
+                                              .execution_options(synchronize_session=False)).rowcount
+        if organisation_ids:
+            orphans = list(session.scalars(select(Organisation.id).where(
+                Organisation.id.in_(organisation_ids),
+                ~exists().where(Contact.organisation_id == Organisation.id),
+                ~exists().where(organisation_clusters.c.organisation_id == Organisation.id),
+            )))
+            if orphans:
+                counts["organisations"] += session.execute(
+                    delete(Organisation).where(Organisation.id.in_(orphans))
+                    .execution_options(synchronize_session=False)).rowcount
+    return counts
+
+
+def _text_columns(table) -> list:
+    return [c for c in table.c if isinstance(c.type, (String, Text)) and not c.primary_key]
+
+
+def scrub_mentions(session: Session, address: str) -> int:
+    """Replace the address wherever it is still written: staff notes, other people's questions and conversations."""
+    pattern = re.compile(re.escape(address), re.IGNORECASE)
+    tables = [t for t in Base.metadata.sorted_tables if t.name not in STAFF_TABLES and t.primary_key.columns]
+    if tracker_table_exists(session):
+        tables.append(events)  # JSON text: an e-mail address holds no quote or backslash, so it stays valid
+    scrubbed = 0
+    for table in tables:
+        keys = list(table.primary_key.columns)
+        for column in _text_columns(table):
+            for row in session.execute(select(*keys, column).where(_mentions(column, address))).all():
+                session.execute(
+                    update(table).where(*[k == v for k, v in zip(keys, row[:-1])])
+                    .values({column.name: pattern.sub(ERASED, row[-1])})
+                )
+                scrubbed += 1
+    return scrubbed
+
+
+def _erase_from_spool(spool_dir: Path, address: str) -> dict[str, int]:
+    """Delete their spooled enquiries; in someone else's spooled enquiry only the address is replaced."""
+    pattern = re.compile(re.escape(address), re.IGNORECASE)
+    counts = {"deleted": 0, "scrubbed": 0}
+    for path, text, theirs in _spooled(spool_dir, address):
+        if theirs or path.suffix != ".json":
+            path.unlink(missing_ok=True)
+            counts["deleted"] += 1
+        else:
+            scratch = path.with_suffix(".erasing")
+            scratch.write_text(pattern.sub(ERASED, text), encoding="utf-8")
+            scratch.replace(path)
+            counts["scrubbed"] += 1
+    return counts
+
+
+def erase_person(session: Session, email: str, spool_dir: Optional[Path] = None) -> dict[str, int]:
+    """Erase the person with this address everywhere, keeping anonymous enquiry statistics; returns what was erased.
+
+    Runs in the caller's transaction: nothing is erased from the database until the caller commits.
+    Spooled enquiries on disk that mention the address are deleted at once.
+    """
+    address = _address(email)
+    spool_dir = spool_dir or get_settings().spool_dir
+    session.flush()
+    contact = session.scalars(select(Contact).where(Contact.email == address)).first()
+    conversations = person_conversations(session, address)
+    enquiries = _person_enquiries(session, contact, conversations)
+    enquiry_ids = [e.id for e in enquiries]
+    anonymised = anonymise_enquiries(session, enquiry_ids)
+    already = set(enquiry_ids)
+    other_mails = [m.id for m in _person_mails(session, address, []) if m.enquiry_id not in already]
+    blank_mails(session, other_mails)  # mails to or replying to them about an enquiry not linked to them
+    session.execute(update(OutboxMessage).where(func.lower(OutboxMessage.to_addr) == address)
+                    .values(to_addr=ERASED).execution_options(synchronize_session=False))
+    removed = delete_contacts(session, [contact.id] if contact is not None else [])
+    deleted = delete_conversations(session, conversations)
+    scrubbed = scrub_mentions(session, address)
+    spooled = _erase_from_spool(spool_dir, address)
+    session.expire_all()
+    return {
+        "contacts": removed["contacts"],
+        "consents": removed["consents"],
+        "organisations": removed["organisations"],
+        "enquiries_anonymised": anonymised["enquiries"],
+        "mails_blanked": anonymised["mails"] + len(other_mails),
+        "conversations": len(conversations),
+        "conversation_events": deleted["events"],
+        "conversation_copies": deleted["copies"],
+        "mentions_scrubbed": scrubbed,
+        "spool_files_deleted": spooled["deleted"],
+        "spool_files_scrubbed": spooled["scrubbed"],
+    }
