@@ -8,7 +8,15 @@ from typing import Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from members.models import OPEN_ENQUIRY_STATUSES, PROFILES, Consent, Contact, Enquiry, Organisation, OutboxMessage
+from members.models import (
+    OPEN_ENQUIRY_STATUSES,
+    PROFILES,
+    Consent,
+    Contact,
+    Enquiry,
+    Organisation,
+    OutboxMessage,
+)
 
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 # Free-mail domains say nothing about the organisation a person works for.
@@ -33,7 +41,7 @@ def is_phone_number(text: str) -> bool:
     return bool(PHONE.match(text.strip())) and sum(c.isdigit() for c in text) >= 6
 
 
-def known_profile(profile: Optional[str]) -> Optional[str]:
+def known_profile(profile: str | None) -> str | None:
     """The profile if it is one the member database knows, else None (never an unchecked value)."""
     return profile if profile in PROFILES else None
 

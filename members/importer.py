@@ -6,13 +6,24 @@ import io
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from members.enquiries import PUBLIC_MAIL_DOMAINS, is_phone_number, normalise_email, organisation_key
-from members.models import ORGANISATION_SIZES, ORGANISATION_TYPES, PROFILES, Cluster, Contact, Organisation
+from members.enquiries import (
+    PUBLIC_MAIL_DOMAINS,
+    is_phone_number,
+    normalise_email,
+    organisation_key,
+)
+from members.models import (
+    ORGANISATION_SIZES,
+    ORGANISATION_TYPES,
+    PROFILES,
+    Cluster,
+    Contact,
+    Organisation,
+)
 
 COLUMNS = (
     "organisation", "type", "size", "sector", "country", "email_domain", "clusters",
@@ -34,17 +45,17 @@ class MemberRow:
     line: int
     organisation: str
     key: str
-    type: Optional[str] = None
-    size: Optional[str] = None
-    sector: Optional[str] = None
-    country: Optional[str] = None
-    email_domain: Optional[str] = None
+    type: str | None = None
+    size: str | None = None
+    sector: str | None = None
+    country: str | None = None
+    email_domain: str | None = None
     clusters: frozenset[str] = frozenset()
-    contact_email: Optional[str] = None
-    contact_name: Optional[str] = None
-    contact_phone: Optional[str] = None
-    contact_profile: Optional[str] = None
-    contact_language: Optional[str] = None
+    contact_email: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_profile: str | None = None
+    contact_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,11 +72,11 @@ class KnownOrganisation:
 
     key: str
     name: str
-    type: Optional[str] = None
-    size: Optional[str] = None
-    sector: Optional[str] = None
-    country: Optional[str] = None
-    email_domain: Optional[str] = None
+    type: str | None = None
+    size: str | None = None
+    sector: str | None = None
+    country: str | None = None
+    email_domain: str | None = None
     clusters: frozenset[str] = frozenset()
 
 
@@ -75,10 +86,10 @@ class KnownContact:
 
     email: str
     name: str
-    phone: Optional[str] = None
-    profile: Optional[str] = None
-    language: Optional[str] = None
-    organisation_key: Optional[str] = None
+    phone: str | None = None
+    profile: str | None = None
+    language: str | None = None
+    organisation_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +150,7 @@ def countries() -> dict[str, str]:
     return {**{code.lower(): code for code in known}, **{name.lower(): code for code, name in known.items()}}
 
 
-def _choice(value: str, allowed: tuple[str, ...], column: str, reasons: list[str]) -> Optional[str]:
+def _choice(value: str, allowed: tuple[str, ...], column: str, reasons: list[str]) -> str | None:
     if not value:
         return None
     word = re.sub(r"[\s-]+", "_", value.strip().lower())
@@ -149,7 +160,7 @@ def _choice(value: str, allowed: tuple[str, ...], column: str, reasons: list[str
     return None
 
 
-def _text(value: str, column: str, limit: int, reasons: list[str]) -> Optional[str]:
+def _text(value: str, column: str, limit: int, reasons: list[str]) -> str | None:
     value = " ".join(value.split())
     if len(value) > limit:
         reasons.append(f"{column} is longer than {limit} characters")
@@ -159,7 +170,7 @@ def _text(value: str, column: str, limit: int, reasons: list[str]) -> Optional[s
 def parse_row(line: int, cells: dict[str, str], clusters: dict[str, str], languages: tuple[str, ...]) -> MemberRow | Rejected:
     """Check one line of the file; `clusters` maps lower-case cluster ids and names to ids."""
     reasons: list[str] = []
-    get = lambda column: (cells.get(column) or "").strip()  # noqa: E731
+    get = lambda column: (cells.get(column) or "").strip()
     organisation = _text(get("organisation"), "organisation", 200, reasons)
     if not organisation:
         reasons.append("organisation is empty")
@@ -259,7 +270,7 @@ def _merge_organisation(target: KnownOrganisation, row: MemberRow, set_on: dict[
     return replace(target, **values), conflicts
 
 
-def _contact_from(row: MemberRow, known: Optional[KnownContact]) -> KnownContact:
+def _contact_from(row: MemberRow, known: KnownContact | None) -> KnownContact:
     base = known or KnownContact(email=row.contact_email, name=row.contact_name)
     return replace(
         base, name=row.contact_name or base.name, phone=row.contact_phone or base.phone,

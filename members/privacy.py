@@ -4,9 +4,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterable, Optional
 
 from sqlalchemy import String, Text, delete, exists, func, inspect, or_, select, update
 from sqlalchemy.orm import Session
@@ -102,7 +102,7 @@ def person_conversations(session: Session, email: str) -> list[str]:
     return sorted(own | (mentioned - others))
 
 
-def _person_enquiries(session: Session, contact: Optional[Contact], conversations: list[str]) -> list[Enquiry]:
+def _person_enquiries(session: Session, contact: Contact | None, conversations: list[str]) -> list[Enquiry]:
     ids: set[int] = set()
     if contact is not None:
         ids.update(session.scalars(select(Enquiry.id).where(Enquiry.contact_id == contact.id)))
@@ -139,7 +139,7 @@ def _spooled(spool_dir: Path, address: str) -> list[tuple[Path, str, bool]]:
     return found
 
 
-def export_person(session: Session, email: str, spool_dir: Optional[Path] = None) -> dict:
+def export_person(session: Session, email: str, spool_dir: Path | None = None) -> dict:
     """Everything held about the person with this address, as JSON-serialisable data (subject access)."""
     address = _address(email)
     spool_dir = spool_dir or get_settings().spool_dir
@@ -320,7 +320,7 @@ def _erase_from_spool(spool_dir: Path, address: str) -> dict[str, int]:
     return counts
 
 
-def erase_person(session: Session, email: str, spool_dir: Optional[Path] = None) -> dict[str, int]:
+def erase_person(session: Session, email: str, spool_dir: Path | None = None) -> dict[str, int]:
     """Erase the person with this address everywhere, keeping anonymous enquiry statistics; returns what was erased.
 
     Runs in the caller's transaction: nothing is erased from the database until the caller commits.

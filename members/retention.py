@@ -16,16 +16,26 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Optional
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from members.models import (
-    OPEN_ENQUIRY_STATUSES, Consent, Contact, Enquiry, Organisation, OutboxMessage, organisation_clusters, utcnow,
+    OPEN_ENQUIRY_STATUSES,
+    Consent,
+    Contact,
+    Enquiry,
+    Organisation,
+    OutboxMessage,
+    organisation_clusters,
+    utcnow,
 )
 from members.privacy import (
-    anonymise_enquiries, conversation_tables, delete_contacts, delete_conversations, tracker_table_exists,
+    anonymise_enquiries,
+    conversation_tables,
+    delete_contacts,
+    delete_conversations,
+    tracker_table_exists,
 )
 from members.transcripts import events
 
@@ -53,11 +63,11 @@ class RetentionReport:
         verb = "would be" if self.dry_run else "were"
         return [
             f"Retention: data last touched before {self.cutoff}.",
-            f"{self.conversations_deleted} conversations ({self.events_deleted} tracker events, "
-            f"{self.conversation_copies_deleted} console copies) {verb} deleted.",
+            (f"{self.conversations_deleted} conversations ({self.events_deleted} tracker events, "
+             f"{self.conversation_copies_deleted} console copies) {verb} deleted."),
             f"{self.enquiries_anonymised} enquiries {verb} anonymised ({self.mails_blanked} mails blanked).",
-            f"{self.contacts_deleted} contacts ({self.consents_deleted} consents) and "
-            f"{self.organisations_deleted} organisations known only through them {verb} deleted.",
+            (f"{self.contacts_deleted} contacts ({self.consents_deleted} consents) and "
+             f"{self.organisations_deleted} organisations known only through them {verb} deleted."),
         ]
 
 
@@ -116,7 +126,7 @@ def _preview(session: Session, cutoff: datetime, report: RetentionReport) -> Non
 
 
 def apply_retention(
-    factory: sessionmaker[Session], days: int, now: Optional[datetime] = None, batch_size: int = 500,
+    factory: sessionmaker[Session], days: int, now: datetime | None = None, batch_size: int = 500,
     dry_run: bool = False,
 ) -> RetentionReport:
     """Delete or anonymise what is older than `days` (see the module docstring); a dry run only counts."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Optional
 
 import pytest
 from sqlalchemy import String, Text, func, inspect, select, text, update
@@ -34,7 +33,7 @@ def tracker_store(db_url):
 
 
 def say(store, conversation_id: str, turns: list[tuple[str, str]], when: datetime,
-        slots: Optional[dict] = None) -> None:
+        slots: dict | None = None) -> None:
     """Store a conversation in Rasa's `events` table: ('visitor'|'bot', text) turns, then slot values."""
     from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
@@ -52,8 +51,8 @@ def say(store, conversation_id: str, turns: list[tuple[str, str]], when: datetim
     asyncio.run(store.save(DialogueStateTracker.from_events(conversation_id, events)))
 
 
-def enquiry(factory, conversation_id: str, *, email: Optional[str] = None, name: str = "", organisation: str = "",
-            status: str = "new", cluster_id: Optional[str] = "surfmat", question: str = "Coatings for steel sheets",
+def enquiry(factory, conversation_id: str, *, email: str | None = None, name: str = "", organisation: str = "",
+            status: str = "new", cluster_id: str | None = "surfmat", question: str = "Coatings for steel sheets",
             handoff: bool = False, notice_version: str = "2026-11") -> int:
     """Write an enquiry the way the action server does (members.spool.write_enquiry), with its hand-off mail."""
     record = EnquiryRecord(

@@ -33,7 +33,7 @@ def write_same_people(url: str, worker: str, barrier, results) -> None:
         barrier.wait(timeout=60)
         try:
             write_enquiry(factory, record)
-        except Exception as error:  # reported to the test, which fails on it
+        except Exception as error:  # noqa: BLE001 - any failure is reported to the test, which fails on it
             errors.append(f"round {n}: {type(error).__name__}: {error}")
     results.put((worker, len(retries), errors))
 

@@ -52,7 +52,6 @@ def test_consent_without_a_notice_version_is_refused(db):
 
 def test_the_database_itself_refuses_a_consent_without_notice_version(db):
     enquiry(db, "conv-1", email="anna@acme.lu")
-    with pytest.raises(IntegrityError):
-        with db.begin() as session:
-            contact = session.scalars(select(Contact)).one()
-            session.add(Consent(contact=contact, purpose="newsletter", granted=True, notice_version=""))
+    with pytest.raises(IntegrityError), db.begin() as session:
+        contact = session.scalars(select(Contact)).one()
+        session.add(Consent(contact=contact, purpose="newsletter", granted=True, notice_version=""))

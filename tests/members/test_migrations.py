@@ -108,17 +108,16 @@ def test_upgrade_from_0001_keeps_the_data_and_matches_the_models(empty_db_url):
     "UPDATE organisations SET country = 'lu'",
     "UPDATE organisations SET size = 'huge'",
     "UPDATE consents SET notice_version = ''",
-    "INSERT INTO consents (contact_id, purpose, granted, notice_version, conversation_id, recorded_at) "
-    "SELECT contact_id, purpose, granted, notice_version, conversation_id, recorded_at FROM consents",
+    ("INSERT INTO consents (contact_id, purpose, granted, notice_version, conversation_id, recorded_at) "
+     "SELECT contact_id, purpose, granted, notice_version, conversation_id, recorded_at FROM consents"),
 ])
 def test_the_migrated_database_refuses_unclean_data(empty_db_url, statement):
     upgrade(empty_db_url, "0001")
     _seed_at_0001(empty_db_url)
     upgrade(empty_db_url, "heads")
     engine = create_engine(empty_db_url, future=True)
-    with pytest.raises(IntegrityError):
-        with engine.begin() as c:
-            c.execute(text(statement))
+    with pytest.raises(IntegrityError), engine.begin() as c:
+        c.execute(text(statement))
     engine.dispose()
 
 
@@ -126,7 +125,9 @@ def test_deleting_a_contact_detaches_its_enquiries_and_drops_its_consents(empty_
     upgrade(empty_db_url, "0001")
     _seed_at_0001(empty_db_url)
     upgrade(empty_db_url, "heads")
-    from members.db import make_engine  # the application's engine: SQLite enforces foreign keys there
+    from members.db import (
+        make_engine,  # the application's engine: SQLite enforces foreign keys there
+    )
 
     engine = make_engine(empty_db_url)
     with engine.begin() as c:

@@ -10,7 +10,13 @@ from members import spool
 from members.db import engine_for, session_factory
 from members.enquiries import EnquiryRecord
 from members.models import (
-    Cluster, Contact, ConversationIndex, Enquiry, EnquiryNote, Organisation, OutboxMessage,
+    Cluster,
+    Contact,
+    ConversationIndex,
+    Enquiry,
+    EnquiryNote,
+    Organisation,
+    OutboxMessage,
 )
 from members.privacy import NotAnEmailAddress, erase_person, export_person
 from members.retention import enquiry_statistics
@@ -82,9 +88,8 @@ def test_export_of_an_unknown_address_is_empty(db):
     with db() as session:
         data = export_person(session, "nobody@example.org")
     assert data["contact"] is None and data["enquiries"] == [] and data["conversations"] == {}
-    with pytest.raises(NotAnEmailAddress):
-        with db() as session:
-            export_person(session, "not an address")
+    with pytest.raises(NotAnEmailAddress), db() as session:
+        export_person(session, "not an address")
 
 
 def test_erase_leaves_no_trace_of_the_address_but_keeps_the_statistics(db, db_url, seeded):

@@ -10,7 +10,14 @@ from sqlalchemy import select, update
 
 from firststop.settings import ROOT
 from members.importer import import_members
-from members.models import Consent, Contact, ConversationIndex, Enquiry, Organisation, OutboxMessage
+from members.models import (
+    Consent,
+    Contact,
+    ConversationIndex,
+    Enquiry,
+    Organisation,
+    OutboxMessage,
+)
 from members.retention import apply_retention, enquiry_statistics
 from members.transcripts import events
 from tests.members.conftest import backdate, count, days_ago, enquiry, say
@@ -97,10 +104,10 @@ def test_the_daily_command(seeded, db_url, tmp_path):
     env = {**os.environ, "DATABASE_URL": db_url, "FIRSTSTOP_VAR": str(tmp_path), "PYTHONPATH": str(ROOT),
            "RETENTION_DAYS": "180"}
     run = [sys.executable, "-m", "members", "retention"]
-    dry = subprocess.run(run + ["--dry-run"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    dry = subprocess.run(run + ["--dry-run"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert dry.returncode == 0, dry.stderr
     assert "4 conversations" in dry.stdout and "would be deleted" in dry.stdout
-    real = subprocess.run(run, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    real = subprocess.run(run, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert real.returncode == 0 and "1 contacts (1 consents)" in real.stdout
-    second = subprocess.run(run, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    second = subprocess.run(run, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert "0 conversations" in second.stdout and "0 contacts" in second.stdout

@@ -9,9 +9,8 @@ values become NULL, e-mails lower case, an empty notice version becomes 'unknown
 upgrade never fails on old data. The value lists are copied here on purpose: a migration is a
 snapshot and must not change when members/models.py does.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0002_members"
 down_revision = "0001"
