@@ -146,3 +146,9 @@ def test_the_command_line_dry_run_and_real_run(db_url, tmp_path):
     assert "contacts: 4 new" in good.stdout
     missing = run("import", str(tmp_path / "nope.csv"))
     assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+
+def test_the_sample_members_file_imports_cleanly(db):
+    plan = import_members(db, (ROOT / "knowledge" / "sample_members.csv").read_bytes(), LANGUAGES)
+    assert plan.written and not plan.rejected
+    assert totals(db) == (8, 9, 10)
