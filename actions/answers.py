@@ -5,11 +5,13 @@ import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
+from actions.asks import say
 from knowledge.content import Entry
+from knowledge.understanding import read_question
 
 TALK_TO_PERSON = {"title": "Talk to a person", "payload": "/request_human"}
 
@@ -30,30 +32,52 @@ def _answered(tracker: Tracker, entry: Entry) -> list[Any]:
     return [SlotSet("last_topic", entry.id), SlotSet("answered_topics", answered), SlotSet("topic", None)]
 
 
+def answer_entry(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry) -> list[Any]:
+    """Give the entry's answer with its source, and remember it for follow-ups."""
+    buttons = [{"title": "Tell me more", "payload": "/tell_me_more"}] if entry.more or entry.related else []
+    dispatcher.utter_message(text=cited(entry, entry.answer), buttons=buttons + [TALK_TO_PERSON])
+    return _answered(tracker, entry)
+
+
+def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Any] | None:
+    """Answer, or start routing, when the knowledge base is confident; None when it isn't."""
+    text = tracker.latest_message.get("text") or ""
+    intent = tracker.latest_message.get("intent", {}).get("name") or ""
+    reading = read_question(services.knowledge(), text, intent, tracker.get_slot("last_topic"))
+    if reading.kind == "answer":
+        return answer_entry(dispatcher, tracker, reading.answer.best.entry)
+    if reading.kind == "route":
+        return [SlotSet("topic", None), SlotSet("project_description", text), FollowupAction("enquiry_form")]
+    if reading.kind == "out_of_scope" and intent != "nlu_fallback":
+        say(dispatcher, "out_of_scope")
+        return [SlotSet("topic", None)]
+    return None
+
+
 class ActionAnswerQuestion(Action):
-    """Answer the visitor's question, or a topic they clicked, from the knowledge base."""
+    """Answer a question (or a topic the visitor clicked) from the knowledge base, honestly."""
 
     def name(self) -> str:
         return "action_answer_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
         knowledge = services.knowledge()
-        topic = tracker.get_slot("topic")
-        entry = knowledge.index.entries.get(topic) if topic else None
-        if entry is None:
-            answer = knowledge.index.answer(tracker.latest_message.get("text") or "", tracker.get_slot("last_topic"))
-            if answer.best is None:
-                buttons = [topic_button(m.entry) for m in answer.candidates]
-                dispatcher.utter_message(
-                    text="I'm not sure I have the answer to that. Is it one of these topics? "
-                    "If not, an advisor can answer you.",
-                    buttons=buttons + [TALK_TO_PERSON],
-                )
-                return [SlotSet("topic", None)]
-            entry = answer.best.entry
-        buttons = [{"title": "Tell me more", "payload": "/tell_me_more"}] if entry.more or entry.related else []
-        dispatcher.utter_message(text=cited(entry, entry.answer), buttons=buttons + [TALK_TO_PERSON])
-        return _answered(tracker, entry)
+        entry = knowledge.index.entries.get(tracker.get_slot("topic") or "")
+        if entry is not None:
+            return answer_entry(dispatcher, tracker, entry)
+        events = respond(dispatcher, tracker)
+        if events is not None:
+            return events
+        if tracker.latest_message.get("intent", {}).get("name") == "chitchat":
+            say(dispatcher, "chitchat")
+            return []
+        candidates = knowledge.index.search(tracker.latest_message.get("text") or "").candidates
+        dispatcher.utter_message(
+            text="I'm not sure I have the answer to that. Is it one of these topics? "
+            "If not, an advisor can answer you.",
+            buttons=[topic_button(m.entry) for m in candidates] + [TALK_TO_PERSON],
+        )
+        return [SlotSet("topic", None)]
 
 
 class ActionTellMore(Action):

@@ -8,6 +8,7 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet, UserUtteranceRe
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
+from actions.answers import respond
 from actions.asks import prompts, say
 from actions.contact import AGENCY_CONTACT, reply_time
 from actions.conversation import consecutive_fallbacks, enquiry_record, open_question, transcript
@@ -63,6 +64,9 @@ class ActionFallback(Action):
             dispatcher.utter_message(text="Sorry, I didn't catch that.")
             say(dispatcher, requested)
             return [UserUtteranceReverted()]
+        events = respond(dispatcher, tracker)
+        if events is not None:
+            return events
         if consecutive_fallbacks(tracker) >= 2 and not tracker.get_slot("handoff_requested"):
             return start_handoff(tracker, dispatcher, "not_understood")
         say(dispatcher, "fallback")

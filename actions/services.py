@@ -23,7 +23,7 @@ def settings() -> Settings:
 @lru_cache(maxsize=1)
 def _store() -> KnowledgeStore:
     s = get_settings()
-    return KnowledgeStore(s.knowledge_dir, s.nlp_dir)
+    return KnowledgeStore(s.knowledge_dir, s.knowledge_cache_dir)
 
 
 def knowledge() -> Knowledge:

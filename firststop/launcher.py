@@ -31,6 +31,12 @@ def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     )
     env.setdefault("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook")
     env.update(extra or {})
+    # endpoints.yml's lock store: in memory for one Rasa process, Redis when it runs several Sanic workers.
+    several_workers = env.get("SANIC_WORKERS", "1").strip() not in ("", "1")
+    env.setdefault("LOCK_STORE", "redis" if several_workers else "in_memory")
+    env.setdefault("REDIS_HOST", "127.0.0.1")
+    env.setdefault("REDIS_PORT", "6379")
+    env.setdefault("REDIS_DB", "1")
     return env
 
 
@@ -65,13 +71,12 @@ def train_if_needed(log_dir: Path) -> tuple[Path, float | None]:
     return model, time.monotonic() - started
 
 
-def build_nlp() -> None:
-    """Build the spaCy pipeline from knowledge/ and save it where the action server loads it."""
-    from knowledge.content import load_clusters
-    from knowledge.nlp import build_pipeline, save_pipeline
+def build_knowledge() -> None:
+    """Build the spaCy pipeline and the retrieval model from knowledge/ into the cache the actions load."""
+    from knowledge.store import cached_knowledge
 
     settings = get_settings()
-    save_pipeline(build_pipeline(load_clusters(settings.knowledge_dir / "clusters.yml")), settings.nlp_dir)
+    cached_knowledge(settings.knowledge_dir, settings.knowledge_cache_dir)
 
 
 def prepare_database(database_url: str) -> None:
@@ -141,9 +146,10 @@ def services(model: Path, rasa_port: int = 5005, action_port: int = 5055, consol
     """The processes of a full stack on the given ports."""
     smtp = [Service("mailsink", [PYTHON, "-m", "handoff.mailsink", "--port", str(smtp_port)])] if smtp_port else []
     return smtp + [
-        Service("actions", [PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+        Service("actions", [PYTHON, "-m", "firststop.action_server", "--actions", "actions", "--port", str(action_port)],
                 f"http://127.0.0.1:{action_port}/health"),
-        Service("rasa", [RASA, "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(rasa_port),
+        Service("rasa", [PYTHON, "-m", "firststop.rasa_server", "run", "--model", str(model),
+                         "--interface", "127.0.0.1", "--port", str(rasa_port),
                          "--cors", "*",
                          "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
                 f"http://127.0.0.1:{rasa_port}/webhooks/rest/", timeout=240),
@@ -198,8 +204,8 @@ class Stack:
 def main() -> None:  # pragma: no cover - `make run`
     settings = get_settings()
     log_dir = settings.var_dir / "log"
-    print("• building the spaCy pipeline from knowledge/", flush=True)
-    build_nlp()
+    print("• building the spaCy pipeline and the answer index from knowledge/", flush=True)
+    build_knowledge()
     print(f"• preparing the database {settings.database_url}", flush=True)
     prepare_database(settings.database_url)
     print("• training the Rasa model if its inputs changed (log: var/log/train.log)", flush=True)

@@ -27,7 +27,7 @@ class Settings:
     var_dir: Path
     database_url: str
     knowledge_dir: Path
-    nlp_dir: Path
+    knowledge_cache_dir: Path
     spool_dir: Path
     mail_dir: Path
     rasa_url: str
@@ -62,7 +62,7 @@ def get_settings() -> Settings:
         var_dir=var_dir,
         database_url=_env("DATABASE_URL", f"sqlite:///{var_dir / 'firststop.db'}"),
         knowledge_dir=Path(_env("KNOWLEDGE_DIR", str(ROOT / "knowledge"))).resolve(),
-        nlp_dir=var_dir / "nlp",
+        knowledge_cache_dir=Path(_env("KNOWLEDGE_CACHE", str(ROOT / "var" / "cache"))).resolve(),
         spool_dir=var_dir / "spool",
         mail_dir=Path(_env("MAIL_DIR", str(var_dir / "mail"))).resolve(),
         rasa_url=_env("RASA_URL", "http://localhost:5005"),

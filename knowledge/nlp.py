@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
 from knowledge.content import ClusterInfo
 
 TERM_LABELS = {"technologies": "TECH", "sectors": "SECTOR", "problems": "PROBLEM"}
@@ -47,19 +45,6 @@ def build_pipeline(clusters: list[ClusterInfo]):
     ruler = nlp.add_pipe("entity_ruler")
     ruler.add_patterns(patterns)
     return nlp
-
-
-def save_pipeline(nlp, path: Path) -> None:
-    """Write the pipeline where the action server and the tools load it from."""
-    path.mkdir(parents=True, exist_ok=True)
-    nlp.to_disk(path)
-
-
-def load_pipeline(path: Path):
-    """Load the saved pipeline."""
-    import spacy
-
-    return spacy.load(path)
 
 
 def lemmas(doc) -> list[str]:

@@ -1,13 +1,22 @@
 """The loaded knowledge: rebuilt when a content file changes, so edits need no retraining."""
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import pickle
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.content import Advisors, ClusterInfo, Entry, load_advisors, load_clusters, load_entries
-from knowledge.nlp import build_pipeline, load_pipeline
-from knowledge.retrieval import KnowledgeIndex
+from knowledge.nlp import build_pipeline
+import yaml
+
+from knowledge.retrieval import KnowledgeIndex, Synonyms
+
+OFF_TOPIC = Path(__file__).resolve().parent.parent / "bot" / "nlu" / "out_of_scope.yml"
+log = logging.getLogger(__name__)
 from knowledge.routing import Router
 
 
@@ -30,7 +39,23 @@ def content_files(knowledge_dir: Path) -> list[Path]:
     return sorted(knowledge_dir.glob("content/*.yml")) + [
         knowledge_dir / "clusters.yml",
         knowledge_dir / "advisors.yml",
+        knowledge_dir / "synonyms.yml",
     ]
+
+
+def load_synonyms(path: Path) -> Synonyms:
+    """The synonym table, or none if the file is absent."""
+    return Synonyms(yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path.exists() else {})
+
+
+def load_off_topic(path: Path) -> list[str]:
+    """Questions the assistant must not pretend to answer: the NLU's out_of_scope examples."""
+    if not path.exists():
+        return []
+    for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+        if block.get("intent") == "out_of_scope":
+            return [line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")]
+    return []
 
 
 def load_knowledge(knowledge_dir: Path, nlp=None) -> Knowledge:
@@ -42,21 +67,53 @@ def load_knowledge(knowledge_dir: Path, nlp=None) -> Knowledge:
         entries=entries,
         clusters=clusters,
         advisors=load_advisors(knowledge_dir / "advisors.yml"),
-        index=KnowledgeIndex(entries, nlp),
+        index=KnowledgeIndex(entries, nlp, load_synonyms(knowledge_dir / "synonyms.yml"), load_off_topic(OFF_TOPIC)),
         router=Router(clusters, nlp),
     )
 
 
-class KnowledgeStore:
-    """Holds the current Knowledge and reloads it when a content file's modification time changes."""
+def content_hash(knowledge_dir: Path) -> str:
+    """A hash of the content files and of the code that builds from them."""
+    code = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in content_files(knowledge_dir) + [OFF_TOPIC] + sorted(code.glob("*.py")):
+        if path.exists():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
-    def __init__(self, knowledge_dir: Path, nlp_dir: Path) -> None:
+
+def cached_knowledge(knowledge_dir: Path, cache_dir: Path) -> Knowledge:
+    """The knowledge for the files as they are, from the cache when it was built before (building
+    fits the retrieval model, a few seconds; loading the cache takes well under one)."""
+    path = cache_dir / f"knowledge-{content_hash(knowledge_dir)}.pickle"
+    try:
+        with open(path, "rb") as file:
+            return pickle.load(file)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as error:
+        if path.exists():
+            log.warning("rebuilding the knowledge cache %s: %s", path, error)
+    knowledge = load_knowledge(knowledge_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with open(tmp, "wb") as file:
+        pickle.dump(knowledge, file, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+    for old in cache_dir.glob("knowledge-*.pickle"):
+        if old != path:
+            old.unlink(missing_ok=True)
+    return knowledge
+
+
+class KnowledgeStore:
+    """Holds the current Knowledge and reloads it when a content file changes (checked on each use)."""
+
+    def __init__(self, knowledge_dir: Path, cache_dir: Path) -> None:
         self.knowledge_dir = knowledge_dir
-        self.nlp_dir = nlp_dir
+        self.cache_dir = cache_dir
         self._lock = threading.Lock()
         self._stamp: tuple = ()
         self._knowledge: Knowledge | None = None
-        self._nlp = None
 
     def _current_stamp(self) -> tuple:
         return tuple((str(p), p.stat().st_mtime_ns) for p in content_files(self.knowledge_dir) if p.exists())
@@ -66,14 +123,6 @@ class KnowledgeStore:
         stamp = self._current_stamp()
         with self._lock:
             if self._knowledge is None or stamp != self._stamp:
-                clusters_changed = any(
-                    s not in self._stamp for s in stamp if s[0].endswith("clusters.yml")
-                )
-                if self._nlp is None and (self.nlp_dir / "config.cfg").exists():
-                    self._nlp = load_pipeline(self.nlp_dir)
-                elif self._nlp is None or clusters_changed:
-                    self._nlp = None  # rebuilt below with the new cluster vocabulary
-                self._knowledge = load_knowledge(self.knowledge_dir, self._nlp)
-                self._nlp = self._knowledge.index.nlp
+                self._knowledge = cached_knowledge(self.knowledge_dir, self.cache_dir)
                 self._stamp = stamp
             return self._knowledge

@@ -128,7 +128,7 @@ class RunningStack:
 @pytest.fixture(scope="session")
 def model_path(tmp_path_factory):
     """The trained model (trained once; reused while config, domain and bot data are unchanged)."""
-    launcher.build_nlp()
+    launcher.build_knowledge()
     model, _ = launcher.train_if_needed(tmp_path_factory.mktemp("train-log"))
     return model
 

@@ -1,0 +1,1 @@
+"""Held-out evaluation of answering and routing (`make eval`)."""
