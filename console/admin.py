@@ -17,21 +17,12 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from console import accounts
 from console.auth import admin_required
 from members.enquiries import normalise_email
-from members.models import (
-    Advisor,
-    Contact,
-    ConversationIndex,
-    Enquiry,
-    FlaggedMessage,
-    StaffUser,
-    UnansweredQuestion,
-)
+from members.models import Advisor, StaffUser
 
 bp = Blueprint("admin", __name__, url_prefix="/console")
 
@@ -115,21 +106,6 @@ def privacy_tools():
         return None
 
 
-def conversations_of(session: Session, email: str) -> list[str]:
-    """The conversation ids of a person's enquiries."""
-    return list(session.scalars(
-        select(Enquiry.conversation_id).join(Contact, Contact.id == Enquiry.contact_id).where(Contact.email == email)
-    ))
-
-
-def forget_conversations(session: Session, conversation_ids: list[str]) -> None:
-    """Delete the console's own copies of these conversations' messages (search text, unanswered
-    questions, flagged messages)."""
-    if conversation_ids:
-        for model in (ConversationIndex, UnansweredQuestion, FlaggedMessage):
-            session.execute(delete(model).where(model.conversation_id.in_(conversation_ids)))
-
-
 def _email() -> str | None:
     email = normalise_email(request.form.get("email", ""))
     if email is None:
@@ -168,9 +144,7 @@ def privacy_erase():
     if normalise_email(request.form.get("confirm", "")) != email:
         flash("Nothing erased: type the same address in both boxes to confirm.")
         return redirect(url_for("admin.privacy"))
-    conversations = conversations_of(g.db, email)
-    result = tools.erase_person(g.db, email)
-    forget_conversations(g.db, conversations)
+    result = tools.erase_person(g.db, email)  # also deletes the console's copies of their conversations
     g.db.commit()
     summary = result if isinstance(result, dict) else {"result": result}
     return render_template("privacy.html", installed=True, result=summary, email=email)

@@ -27,7 +27,7 @@ def handoffs():
     """Hand-off e-mails in one state (failed first by default), newest first."""
     counts = outbox.counts(g.db)
     status = request.args.get("status", "")
-    if status not in counts:
+    if status != "all" and status not in counts:
         status = "failed" if counts.get("failed") else "all"
     number = max(1, request.args.get("page", 1, type=int))
     size = current_app.config["PAGE_SIZE"]

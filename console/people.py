@@ -18,7 +18,15 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from members.enquiries import find_organisation, normalise_email, organisation_key
-from members.models import PROFILES, Cluster, Contact, Enquiry, Organisation
+from members.models import (
+    ORGANISATION_SIZES,
+    ORGANISATION_TYPES,
+    PROFILES,
+    Cluster,
+    Contact,
+    Enquiry,
+    Organisation,
+)
 
 bp = Blueprint("people", __name__, url_prefix="/console")
 
@@ -80,10 +88,14 @@ def update_organisation(session: Session, organisation: Organisation, form: Mapp
     country = form.get("country", "").strip().upper()
     if country and (len(country) != 2 or not country.isalpha()):
         raise EditError("the country is a two-letter code such as LU")
+    kind, size = form.get("type", ""), form.get("size", "")
+    if kind and kind not in ORGANISATION_TYPES:
+        raise EditError("unknown type of organisation")
+    if size and size not in ORGANISATION_SIZES:
+        raise EditError("unknown size")
     organisation.name, organisation.name_key = name[:200], key
     organisation.email_domain = form.get("email_domain", "").strip().lower().lstrip("@")[:255] or None
-    organisation.type = form.get("type", "").strip()[:64] or None
-    organisation.size = form.get("size", "").strip()[:32] or None
+    organisation.type, organisation.size = kind or None, size or None
     organisation.sector = form.get("sector", "").strip()[:200] or None
     organisation.country = country or None
     organisation.clusters = list(session.scalars(select(Cluster).where(Cluster.id.in_(cluster_ids))))
@@ -174,4 +186,4 @@ def organisation(organisation_id: int):
     ).all()
     clusters = g.db.scalars(select(Cluster).order_by(Cluster.name)).all()
     return render_template("organisation.html", organisation=body, enquiries=enquiries, clusters=clusters,
-                           chosen={c.id for c in body.clusters})
+                           chosen={c.id for c in body.clusters}, types=ORGANISATION_TYPES, sizes=ORGANISATION_SIZES)

@@ -65,8 +65,22 @@ def index_message(state: dict[str, Any], message: Message) -> tuple[dict[str, An
     if unanswered:
         state["last_visitor_unanswered"] = True
     if text and len(state["search_text"]) < MAX_SEARCH_TEXT:
-        state["search_text"] = (state["search_text"] + "\n" + text).lstrip("\n")[:MAX_SEARCH_TEXT]
+        # PostgreSQL's parser drops anything that looks like an HTML tag; keep the words inside it.
+        searchable = text.replace("<", " ").replace(">", " ")
+        state["search_text"] = (state["search_text"] + "\n" + searchable).lstrip("\n")[:MAX_SEARCH_TEXT]
     return state, unanswered
+
+
+def unanswered_in(conversation_id: str, messages: list[Message]) -> set[int]:
+    """Event ids of the visitor messages of one transcript that the bot could not answer (as the index counts them)."""
+    found: set[int] = set()
+    if messages:
+        state = new_state(conversation_id, messages[0])
+        for message in messages:
+            state, question = index_message(state, message)
+            if question:
+                found.add(question["event_id"])
+    return found
 
 
 def _question(state: dict[str, Any], at: datetime) -> dict[str, Any]:

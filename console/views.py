@@ -30,7 +30,6 @@ from members.models import (
     Cluster,
     Enquiry,
     EnquiryReview,
-    UnansweredQuestion,
 )
 from members.transcripts import transcript
 
@@ -101,9 +100,7 @@ def conversation(conversation_id: str):
     messages = transcript(g.db, conversation_id)
     if enquiry is None and not messages:
         abort(404)
-    unsure = set(g.db.scalars(
-        select(UnansweredQuestion.event_id).where(UnansweredQuestion.conversation_id == conversation_id)
-    ))
+    unsure = search.unanswered_in(conversation_id, messages)
     context = {}
     if enquiry is not None:
         context = {

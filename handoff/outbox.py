@@ -9,10 +9,11 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from members.models import OutboxMessage
+from members.models import OUTBOX_STATUSES, OutboxMessage
 
-# What the outbox can hold: the sender moves pending → sending → sent | pending (retry later) | failed.
-STATUSES = ("pending", "sending", "sent", "failed", "held", "handled")
+# The sender moves pending → sending → sent | pending (retry later) | failed; staff retry or mark handled;
+# an erasure request withdraws a mail ("erased"), which is never sent again.
+STATUSES = OUTBOX_STATUSES
 RETRYABLE = ("failed", "held", "handled", "pending")
 HANDLEABLE = ("failed", "held", "pending")
 

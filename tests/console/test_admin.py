@@ -1,0 +1,115 @@
+"""Admins manage accounts (pages and `flask` commands) and privacy requests."""
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+from sqlalchemy import func, select
+
+from members.models import Contact, ConversationIndex, StaffUser
+from members.transcripts import events
+from tests.console.conftest import ADMIN, ADVISOR, login, post
+
+
+def shown_password(response) -> str:
+    assert response.status_code == 200
+    return re.search(r'<p class="password"><code>([^<]+)</code>', response.get_data(as_text=True)).group(1)
+
+
+def test_create_an_account_whose_password_is_shown_once(admin, app, db):
+    response = post(admin, "/console/accounts", {"email": "Katrin.Hoffelt@example.org", "role": "advisor"})
+    password = shown_password(response)
+    assert len(password) >= 16
+    assert password not in admin.get("/console/accounts").get_data(as_text=True)
+    with admin.session_transaction() as session:
+        assert password not in json.dumps(dict(session))  # never in the cookie
+    client = app.test_client()
+    assert login(client, "katrin.hoffelt@example.org", password).status_code == 302
+    assert client.get("/console/mine").status_code == 200  # linked to the advisor of that address, so not redirected
+    with db() as session:
+        user = session.scalars(select(StaffUser).where(StaffUser.email == "katrin.hoffelt@example.org")).one()
+        assert (user.role, user.advisor_id) == ("advisor", "a-surfmat-de")
+        assert password not in user.password_hash
+    response = post(admin, "/console/accounts", {"email": "katrin.hoffelt@example.org", "role": "advisor"},
+                    follow_redirects=True)
+    assert b"already has an account" in response.data
+    response = post(admin, "/console/accounts", {"email": "x@example.org", "role": "owner"}, follow_redirects=True)
+    assert b"Not created: role must be one of advisor, admin" in response.data
+
+
+def test_reset_a_password(admin, app, db):
+    with db() as session:
+        advisor_id = session.scalars(select(StaffUser.id).where(StaffUser.email == ADVISOR[0])).one()
+    password = shown_password(post(admin, f"/console/accounts/{advisor_id}/reset"))
+    assert login(app.test_client(), *ADVISOR).status_code == 401
+    assert login(app.test_client(), ADVISOR[0], password).status_code == 302
+
+
+def test_an_admin_cannot_disable_their_own_account(admin, db):
+    with db() as session:
+        admin_id = session.scalars(select(StaffUser.id).where(StaffUser.email == ADMIN[0])).one()
+    response = post(admin, f"/console/accounts/{admin_id}/disable", follow_redirects=True)
+    assert b"you can&#39;t disable your own account" in response.data
+    assert admin.get("/console/accounts").status_code == 200
+
+
+def test_cli_create_user(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "Boss@Example.org", "--role", "admin", "--password", "a-long-password"])
+    assert result.exit_code == 0 and "account boss@example.org (admin) ready" in result.output
+    assert login(app.test_client(), "boss@example.org", "a-long-password").status_code == 302
+    result = runner.invoke(args=["create-user", "x@example.org", "--password", "short"])
+    assert result.exit_code != 0 and "at least 10 characters" in result.output
+
+
+def test_cli_create_advisor_accounts(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-advisor-accounts"])
+    assert result.exit_code == 0
+    made = dict(line.split("\t") for line in result.output.splitlines() if "\t" in line)
+    with db() as session:
+        advisors = session.scalar(select(func.count()).select_from(StaffUser).where(StaffUser.advisor_id.is_not(None)))
+    assert len(made) == advisors - 1  # julien.marchetti already had one
+    assert ADVISOR[0] not in made
+    email, password = next(iter(made.items()))
+    client = app.test_client()
+    assert login(client, email, password).status_code == 302
+    assert client.get("/console/mine").status_code == 200  # linked to their advisor, so "mine" works
+    again = runner.invoke(args=["create-advisor-accounts"])
+    assert "every advisor already has an account" in again.output
+
+
+def test_cli_refreshes_the_search_index(app, seeded, db):
+    result = app.test_cli_runner().invoke(args=["refresh-search-index"])
+    assert result.exit_code == 0 and "search index up to date" in result.output
+    with db() as session:
+        assert session.scalar(select(func.count()).select_from(ConversationIndex)) == 4
+
+
+def test_privacy_export_and_erase(admin, seeded, db):
+    page = admin.get("/console/privacy").get_data(as_text=True)
+    assert "Export a person" in page and "not installed" not in page
+    response = post(admin, "/console/privacy/export", {"email": "Marie@acme.example"})
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    export = json.loads(response.data)
+    assert export["contact"]["name"] == "Marie Dupont" and seeded.coatings in json.dumps(export)
+
+    admin.get("/console/?q=corrosion")  # the search index now holds a copy of her conversation
+    response = post(admin, "/console/privacy/erase", {"email": "marie@acme.example", "confirm": "someone@else.org"},
+                    follow_redirects=True)
+    assert b"Nothing erased" in response.data
+    response = post(admin, "/console/privacy/erase", {"email": "marie@acme.example", "confirm": "MARIE@acme.example"})
+    assert response.status_code == 200 and "Erased marie@acme.example" in response.get_data(as_text=True)
+    with db() as session:
+        assert session.scalars(select(Contact).where(Contact.email == "marie@acme.example")).first() is None
+        assert session.scalar(select(func.count()).select_from(events).where(events.c.sender_id == seeded.coatings)) == 0
+        assert session.get(ConversationIndex, seeded.coatings) is None
+    assert "c-coatings" not in admin.get("/console/?q=corrosion").get_data(as_text=True)
+
+
+def test_privacy_page_says_when_the_tools_are_missing(admin, monkeypatch):
+    monkeypatch.setitem(sys.modules, "members.privacy", None)  # as if members/privacy.py did not exist
+    assert b"privacy tools are not installed" in admin.get("/console/privacy").data
+    response = post(admin, "/console/privacy/export", {"email": "marie@acme.example"})
+    assert response.status_code == 302
