@@ -155,13 +155,14 @@ def apply_retention(
             report.contacts_deleted += done["contacts"]
             report.consents_deleted += done["consents"]
             report.organisations_deleted += done["organisations"]
-    while True:
+    with factory() as session:
+        # One scan of Rasa's table finds the candidates; each batch checks them again (through the
+        # sender_id index) in case a visitor came back in the meantime.
+        candidates = list(session.scalars(_due_conversations(cutoff))) if tracker_table_exists(session) else []
+    for start in range(0, len(candidates), batch_size):
         with factory.begin() as session:
-            if not tracker_table_exists(session):
-                break
-            batch = list(session.scalars(_due_conversations(cutoff).order_by(events.c.sender_id).limit(batch_size)))
-            if not batch:
-                break
+            chunk = candidates[start:start + batch_size]
+            batch = list(session.scalars(_due_conversations(cutoff).where(events.c.sender_id.in_(chunk))))
             done = delete_conversations(session, batch)
             report.conversations_deleted += len(batch)
             report.events_deleted += done["events"]

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from sqlalchemy import select, update
 
+from firststop.settings import ROOT
 from members import spool
 from members.db import engine_for, session_factory
 from members.enquiries import EnquiryRecord
@@ -145,3 +149,21 @@ def test_a_sent_mail_keeps_its_status_and_a_chat_only_organisation_goes(db, seed
     with db() as session:
         mail = session.scalars(select(OutboxMessage)).one()
         assert (mail.status, mail.subject, mail.body_html) == ("sent", "Enquiry (personal details erased)", "")
+
+
+def test_the_export_and_erase_commands(db_url, seeded, tmp_path):
+    env = {**os.environ, "DATABASE_URL": db_url, "FIRSTSTOP_VAR": str(seeded.parent), "PYTHONPATH": str(ROOT)}
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "members", *args], env=env, cwd=ROOT, capture_output=True,
+                              text=True, timeout=120, check=False)
+
+    export = run("export", ANNA, "--output", str(tmp_path / "anna.json"))
+    assert export.returncode == 0, export.stderr
+    assert json.loads((tmp_path / "anna.json").read_text())["contact"]["name"] == "Anna Muller"
+    erase = run("erase", ANNA)
+    assert erase.returncode == 0, erase.stderr
+    assert json.loads(erase.stdout)["contacts"] == 1 and json.loads(erase.stdout)["spool_files_deleted"] == 1
+    assert places_mentioning(engine_for(db_url), ANNA) == []
+    wrong = run("erase", "anna at acme")
+    assert wrong.returncode == 2 and "not an e-mail address" in wrong.stderr
