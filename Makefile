@@ -27,7 +27,11 @@ $(VENV)/.installed: requirements.txt
 run: $(VENV)/.installed
 	$(PY) -m firststop.launcher
 
-test: $(VENV)/.installed
+# axe-core (a pinned devDependency) for the widget's accessibility test; reinstalled when the lock changes.
+web_widget/node_modules/.package-lock.json: web_widget/package-lock.json
+	npm ci --prefix web_widget --no-audit --no-fund
+
+test: $(VENV)/.installed web_widget/node_modules/.package-lock.json
 	node --test web_widget/tests/
 	$(PY) -m pytest
 
