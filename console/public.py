@@ -1,12 +1,15 @@
 """Public pages: the demo agency page with the chat widget, the widget's files, and a health check."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, send_from_directory
+import re
+
+from flask import Blueprint, abort, current_app, send_from_directory
 
 from firststop.settings import ROOT
 
 bp = Blueprint("public", __name__)
 WIDGET_DIR = ROOT / "web_widget"
+WIDGET_FILE = re.compile(r"firststop\.(js|css)|src/[a-z0-9_]+\.js")
 
 
 @bp.route("/")
@@ -18,6 +21,9 @@ def demo():
 
 @bp.route("/widget/<path:filename>")
 def widget(filename: str):
+    """The widget's own files only: not its tests, README or node_modules (axe-core for the tests)."""
+    if not WIDGET_FILE.fullmatch(filename):
+        abort(404)
     return send_from_directory(WIDGET_DIR, filename, max_age=300)
 
 
