@@ -1,0 +1,87 @@
+"""The widget when the server is unreachable or slow: the message is kept, Retry delivers it, nothing is lost.
+
+The widget talks to the real Rasa server through a relay (tests/widget/relay.py) that the test cuts, restores
+or slows down, so the shared Rasa server keeps running for the other tests.
+"""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.widget.chat import (
+    GREETING,
+    SQLITE_STACK,
+    last_reply,
+    messages,
+    open_and_greet,
+    send,
+)
+
+pytestmark = [pytest.mark.browser, SQLITE_STACK]
+
+QUESTION = "Can I get money for an R&D project?"
+
+
+def test_server_down_then_up_the_message_is_kept_and_retry_delivers_it(relayed_page, relay):
+    page = relayed_page
+    open_and_greet(page)
+    relay.cut()
+    send(page, QUESTION)
+    expect(messages(page, "error")).to_contain_text("We couldn't reach the assistant. Your message is kept")
+    expect(messages(page, "user").last).to_contain_text("Not sent")
+    expect(page.locator("[data-fs=input]")).to_have_value("")
+    relay.restore()
+    page.click("[data-fs=retry]")
+    expect(last_reply(page)).to_contain_text("Ministry of the Economy")
+    expect(messages(page, "error")).to_have_count(0)
+    expect(messages(page, "user")).to_have_count(1)
+    expect(messages(page, "user").last).not_to_contain_text("Not sent")
+    expect(page.locator("[data-fs=input]")).to_be_focused()
+    # Delivered once: one question, one answer.
+    expect(messages(page, "bot").filter(has_text="Ministry of the Economy")).to_have_count(1)
+
+
+def test_a_failed_message_survives_a_reload(relayed_page, relay):
+    page = relayed_page
+    open_and_greet(page)
+    relay.cut()
+    send(page, QUESTION)
+    expect(page.locator("[data-fs=retry]")).to_be_visible()
+    page.reload()
+    expect(messages(page, "user").last).to_contain_text(QUESTION)
+    expect(messages(page, "user").last).to_contain_text("Not sent")
+    relay.restore()
+    page.click("[data-fs=retry]")
+    expect(last_reply(page)).to_contain_text("Ministry of the Economy")
+
+
+def test_no_server_at_first_open_then_retry_gets_the_greeting(relayed_page, relay):
+    page = relayed_page
+    relay.cut()
+    page.click("[data-fs=launcher]")
+    expect(page.locator("[data-fs=retry]")).to_be_visible()
+    expect(messages(page, "bot")).to_have_count(0)
+    relay.restore()
+    page.click("[data-fs=retry]")
+    expect(messages(page, "bot")).to_have_count(1)
+    expect(last_reply(page)).to_contain_text(GREETING)
+
+
+def test_slow_server_says_so_and_a_reply_to_a_closed_panel_is_counted_unread(relayed_page, relay):
+    page = relayed_page
+    open_and_greet(page)
+    relay.delay = 9.5  # the widget says it is slow after 8 s and gives up after 20 s
+    send(page, QUESTION)
+    typing = page.locator("[data-fs=typing]")
+    expect(typing).to_be_visible()
+    expect(typing).to_contain_text("This is taking longer than usual", timeout=9_000)
+    page.keyboard.press("Escape")
+    expect(page.locator("[data-fs=panel]")).to_be_hidden()
+    badge = page.locator("[data-fs=badge]")
+    expect(badge).to_have_text("1", timeout=15_000)
+    expect(page.locator("[data-fs=launcher]")).to_have_attribute("aria-label", "Open chat with FirstStop (1 unread)")
+    page.click("[data-fs=launcher]")
+    expect(badge).to_be_hidden()
+    expect(last_reply(page)).to_contain_text("Ministry of the Economy")
+    expect(typing).to_be_hidden()
+    expect(messages(page, "error")).to_have_count(0)
