@@ -85,9 +85,10 @@ def stacked_columns(title: str, categories: list[str], series: list[tuple[str, l
     slot = plot_w / max(1, len(categories))
     column_w = slot * 0.7
     bars, labels, lines = [], [], []
-    for tick in range(5):
-        value = ceiling * tick / 4
-        y = top + plot_h - plot_h * tick / 4
+    steps = next(n for n in (4, 5, 2, 1) if ceiling % n == 0)  # whole-number ticks: counts are whole
+    for tick in range(steps + 1):
+        value = ceiling * tick / steps
+        y = top + plot_h - plot_h * tick / steps
         lines.append(Line(left, y, width - right, y))
         labels.append(Label(left - 6, y + 4, f"{value:g}", "end", "axis"))
     for i, category in enumerate(categories):

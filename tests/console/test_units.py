@@ -127,3 +127,10 @@ def test_tags_are_tidied():
 def test_mondays_of_the_last_weeks():
     assert mondays(date(2026, 11, 26), 3) == [date(2026, 11, 9), date(2026, 11, 16), date(2026, 11, 23)]
     assert mondays(date(2026, 11, 23), 1) == [date(2026, 11, 23)]
+
+
+@pytest.mark.parametrize("top, ticks", [(5, ["0", "1", "2", "3", "4", "5"]), (2, ["0", "1", "2"]),
+                                        (17, ["0", "5", "10", "15", "20"])])
+def test_axis_ticks_are_whole_numbers(top, ticks):
+    chart = charts.stacked_columns("t", ["w"], [("a", [top])])
+    assert [label.text for label in chart.labels if label.anchor == "end"] == ticks
