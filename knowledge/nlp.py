@@ -30,18 +30,19 @@ def build_pipeline(clusters: list[ClusterInfo]):
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
     patterns = []
-    seen: set[tuple[str, ...]] = set()
+    seen: set[tuple] = set()
     for cluster in clusters:
         patterns.append({"label": "CLUSTER", "pattern": [{"LOWER": cluster.name.lower()}], "id": cluster.id})
         for field, label in TERM_LABELS.items():
             for term in getattr(cluster, field):
-                lemmas = tuple(t.lemma_ for t in nlp(term.lower()) if not t.is_space)
-                if not lemmas or lemmas in seen:
+                tokens = [t for t in nlp(term.lower()) if not t.is_space]
+                # Acronyms match as written: the lookup table reads 'ai' as a form of 'have'.
+                pattern = [{"LOWER": t.lower_} if len(t.text) <= 3 else {"LEMMA": t.lemma_} for t in tokens]
+                key = tuple(tuple(p.items())[0] for p in pattern)
+                if not tokens or key in seen or all(t.lemma_ in STOP_WORDS for t in tokens):
                     continue
-                seen.add(lemmas)
-                patterns.append(
-                    {"label": label, "pattern": [{"LEMMA": lemma} for lemma in lemmas], "id": cluster.id}
-                )
+                seen.add(key)
+                patterns.append({"label": label, "pattern": pattern, "id": cluster.id})
     ruler = nlp.add_pipe("entity_ruler")
     ruler.add_patterns(patterns)
     return nlp

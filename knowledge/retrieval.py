@@ -25,6 +25,7 @@ MIN_PROBABILITY = 0.15
 MIN_COVERAGE = 0.7
 ANSWER_WEIGHT = 0.3
 NEIGHBOUR_WEIGHT = 0.3
+CONTEXT_WEIGHT = 0.4
 
 _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|same for|also for)\b", re.I)
 
@@ -113,6 +114,16 @@ class KnowledgeIndex:
         words = [self.synonyms.words.get(w, w) for w in lemmas(doc)]
         return words, [f"ent_{ent.ent_id_}" for ent in doc.ents if ent.ent_id_]
 
+    def _scores(self, words: list[str], question: str) -> np.ndarray:
+        """Per class: the classifier's probability blended with the nearest training text's similarity."""
+        x = hstack([self.words.transform([" ".join(words)]), self.chars.transform([question.lower()])]).tocsr()
+        scores = np.zeros(self.off_topic_label + 1)
+        scores[self.classes] = self.model.predict_proba(x)[0]
+        similarity = (self.features @ x.T).toarray().ravel() / 2
+        nearest = np.zeros(self.off_topic_label + 1)
+        np.maximum.at(nearest, self.labels, similarity)
+        return (1 - NEIGHBOUR_WEIGHT) * scores + NEIGHBOUR_WEIGHT * nearest
+
     def search(self, question: str, previous: str | None = None, limit: int = 3) -> Answer:
         """Rank entries for `question`; `previous` is the last answer's entry id, for follow-ups."""
         words, entities = self.analyse(question)
@@ -120,17 +131,11 @@ class KnowledgeIndex:
         if not words:
             return Answer(None, ())
         coverage = sum(w in self.vocabulary.idf for w in words) / len(words)
-        context = []
+        scores = self._scores(words + entities, question)
         if previous in self.entries and (_FOLLOW_UP.match(question) or len(words) <= 2):
+            # A follow-up: the new words lead, the previous topic breaks ties.
             context = self.lemmas(self.entries[previous].title)
-        query = " ".join(words + entities + context)
-        x = hstack([self.words.transform([query]), self.chars.transform([question.lower()])]).tocsr()
-        scores = np.zeros(self.off_topic_label + 1)
-        scores[self.classes] = self.model.predict_proba(x)[0]
-        similarity = (self.features @ x.T).toarray().ravel() / 2
-        nearest = np.zeros(self.off_topic_label + 1)
-        np.maximum.at(nearest, self.labels, similarity)
-        scores = (1 - NEIGHBOUR_WEIGHT) * scores + NEIGHBOUR_WEIGHT * nearest
+            scores = (1 - CONTEXT_WEIGHT) * scores + CONTEXT_WEIGHT * self._scores(words + entities + context, question)
         off_topic = bool(scores.argmax() == self.off_topic_label)
         order = [i for i in np.argsort(-scores) if i != self.off_topic_label][:limit]
         candidates = tuple(

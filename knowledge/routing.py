@@ -13,8 +13,14 @@ TERM_WEIGHTS = {"CLUSTER": 1.5, "TECH": 1.0, "PROBLEM": 1.0, "SECTOR": 0.7}
 SIMILARITY_WEIGHT = 2.0
 # A cluster needs at least this much evidence; below it the enquiry fits no cluster.
 MIN_SCORE = 0.55
-# A description with fewer content words than this and no cluster term is vague: ask, don't guess.
-VAGUE_WORDS = 5
+# A description with fewer telling words than this and no cluster term is vague: ask, don't guess.
+VAGUE_WORDS = 2
+# Words every enquiry uses; they say nothing about the cluster.
+GENERIC_WORDS = frozenset(
+    """project projects innovation innovative company business firm help support develop development
+    product idea new want look work make create build start improve find partner solution service
+    research technology technical advice need plan""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,7 @@ class Router:
     def route(self, text: str) -> Route:
         """Rank the clusters for `text` and decide: a cluster, none, or ask for more."""
         doc = self.nlp(text.lower())
-        words = lemmas(doc)
+        words = [w for w in lemmas(doc) if w not in GENERIC_WORDS]
         scores: dict[str, float] = defaultdict(float)
         terms: dict[str, list[str]] = defaultdict(list)
         seen: Counter = Counter()
@@ -96,11 +102,9 @@ class Router:
                 key=lambda s: (-s.score, s.cluster.id),
             )
         )
-        if ranked and ranked[0].score >= MIN_SCORE:
-            return Route("cluster", ranked)
-        has_terms = any(terms.values())
-        decision = "vague" if len(words) < VAGUE_WORDS and not has_terms else "none"
-        return Route(decision, ranked)
+        if not any(terms.values()) and len(words) < VAGUE_WORDS:
+            return Route("vague", ranked)
+        return Route("cluster" if ranked and ranked[0].score >= MIN_SCORE else "none", ranked)
 
 
 def choose_advisor(
