@@ -66,7 +66,9 @@ class ActionFallback(Action):
             return [UserUtteranceReverted()]
         events = respond(dispatcher, tracker)
         if events is not None:
-            return events
+            # Unless routing takes over, end the turn as Rasa's own fallback does, so the policy
+            # listens instead of predicting this action again.
+            return events if any(e.get("event") == "followup" for e in events) else events + [UserUtteranceReverted()]
         if consecutive_fallbacks(tracker) >= 2 and not tracker.get_slot("handoff_requested"):
             return start_handoff(tracker, dispatcher, "not_understood")
         say(dispatcher, "fallback")
