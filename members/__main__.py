@@ -42,7 +42,7 @@ def _import(args) -> int:
 def _retention(args) -> int:
     from members.retention import apply_retention
 
-    days = args.days or get_settings().retention_days
+    days = args.days if args.days is not None else get_settings().retention_days
     report = apply_retention(session_factory(get_settings().database_url), days, batch_size=args.batch_size,
                              dry_run=args.dry_run)
     print("\n".join(report.lines()))

@@ -1,4 +1,4 @@
-"""Import existing members from CSV (organisations, contacts, cluster memberships): plan, report, then write all or nothing."""
+"""Import existing members from CSV (organisations, contacts, memberships): plan, report, write all or nothing."""
 from __future__ import annotations
 
 import csv
@@ -167,10 +167,15 @@ def _text(value: str, column: str, limit: int, reasons: list[str]) -> str | None
     return value or None
 
 
-def parse_row(line: int, cells: dict[str, str], clusters: dict[str, str], languages: tuple[str, ...]) -> MemberRow | Rejected:
+def parse_row(
+    line: int, cells: dict[str, str], clusters: dict[str, str], languages: tuple[str, ...]
+) -> MemberRow | Rejected:
     """Check one line of the file; `clusters` maps lower-case cluster ids and names to ids."""
     reasons: list[str] = []
-    get = lambda column: (cells.get(column) or "").strip()
+
+    def get(column: str) -> str:
+        return (cells.get(column) or "").strip()
+
     organisation = _text(get("organisation"), "organisation", 200, reasons)
     if not organisation:
         reasons.append("organisation is empty")
@@ -255,7 +260,9 @@ def read_rows(text: str, clusters: dict[str, str], languages: tuple[str, ...]) -
     return rows
 
 
-def _merge_organisation(target: KnownOrganisation, row: MemberRow, set_on: dict[str, int]) -> tuple[KnownOrganisation, list[str]]:
+def _merge_organisation(
+    target: KnownOrganisation, row: MemberRow, set_on: dict[str, int]
+) -> tuple[KnownOrganisation, list[str]]:
     """The organisation with the row's non-empty values; conflicts with earlier lines of the file are reasons."""
     conflicts, values = [], {}
     for name in ORGANISATION_FIELDS:

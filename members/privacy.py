@@ -222,7 +222,7 @@ def blank_mails(session: Session, message_ids: list[int]) -> int:
 
 
 def anonymise_enquiries(session: Session, enquiry_ids: list[int]) -> dict[str, int]:
-    """Keep the enquiries for statistics (cluster, status, dates) but drop who asked, what they wrote, and their mails."""
+    """Keep enquiries for statistics (cluster, status, dates); drop who asked, what they wrote, notes and mails."""
     mails = 0
     for chunk in _chunks(enquiry_ids):
         session.execute(
@@ -324,7 +324,7 @@ def erase_person(session: Session, email: str, spool_dir: Path | None = None) ->
     """Erase the person with this address everywhere, keeping anonymous enquiry statistics; returns what was erased.
 
     Runs in the caller's transaction: nothing is erased from the database until the caller commits.
-    Spooled enquiries on disk that mention the address are deleted at once.
+    Spool files on disk change at once: their waiting enquiries are deleted, others lose the address.
     """
     address = _address(email)
     spool_dir = spool_dir or get_settings().spool_dir

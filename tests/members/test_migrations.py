@@ -1,4 +1,4 @@
-"""Migrations bring an empty database, or one at the previous revision with data in it, to exactly the models' schema."""
+"""Migrations bring an empty database, or one at the previous revision with data, to exactly the models' schema."""
 from __future__ import annotations
 
 import pytest

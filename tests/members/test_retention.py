@@ -104,7 +104,8 @@ def test_the_daily_command(seeded, db_url, tmp_path):
     env = {**os.environ, "DATABASE_URL": db_url, "FIRSTSTOP_VAR": str(tmp_path), "PYTHONPATH": str(ROOT),
            "RETENTION_DAYS": "180"}
     run = [sys.executable, "-m", "members", "retention"]
-    dry = subprocess.run(run + ["--dry-run"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    dry = subprocess.run(run + ["--dry-run"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         check=False)
     assert dry.returncode == 0, dry.stderr
     assert "4 conversations" in dry.stdout and "would be deleted" in dry.stdout
     real = subprocess.run(run, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
