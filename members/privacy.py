@@ -5,7 +5,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import String, Text, delete, exists, func, inspect, or_, select, update
@@ -64,8 +64,10 @@ def tracker_table_exists(session: Session) -> bool:
 
 
 def _plain(value):
-    """A value as JSON can hold it."""
-    if isinstance(value, (datetime, date)):
+    """A value as JSON can hold it; times are UTC (SQLite hands them back without their zone)."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
