@@ -1,4 +1,6 @@
-"""The REST channel the widget posts to, with input checks: bad input gets a 4xx, never a 500."""
+"""The REST channel the widget posts to, with input checks: bad input gets a 4xx, never a 500. A turn that
+fails on our side (action server or database unreachable) is not saved and is answered 503 with what to do,
+so sending it again is safe; a turn that produced no reply gets a short note, never silence."""
 from __future__ import annotations
 
 import json
@@ -6,19 +8,32 @@ import logging
 import re
 import unicodedata
 from asyncio import CancelledError
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from firststop.rasa_server import ActionServerUnavailable, TrackerStoreUnavailable
 from firststop.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 SENDER = re.compile(r"^[A-Za-z0-9_\-.:]{1,128}$")
 LANGUAGES = {"en", "fr", "de"}
+SOMETHING_WENT_WRONG = "Sorry, something went wrong on our side — please try again."
+NO_REPLY = "Sorry, I have no answer to that. You can ask me a question, describe your project, or ask for a person."
+STORE_UNAVAILABLE = (
+    "We can't reach our records just now, so your message wasn't taken in. "
+    "Please send it again in a minute; nothing you told us before is lost."
+)
+
+
+def never_silent(messages: list[dict[str, Any]], sender: str) -> list[dict[str, Any]]:
+    """The bot's replies, or a short note when the turn produced none (e.g. '/restart'): never silence."""
+    return messages or [{"recipient_id": sender, "text": NO_REPLY}]
 
 
 class InputRejected(ValueError):
@@ -47,6 +62,8 @@ def parse_request(content_type: str, body: bytes, max_length: int) -> tuple[str,
         raise InputRejected(400, "the request is not valid UTF-8") from error
     except ValueError as error:
         raise InputRejected(400, "the request body is not valid JSON") from error
+    except RecursionError as error:
+        raise InputRejected(400, "the request body is nested too deeply") from error
     if not isinstance(payload, dict):
         raise InputRejected(400, "the request body must be a JSON object")
     sender, text = payload.get("sender"), payload.get("message")
@@ -93,9 +110,15 @@ class RestInput(RasaRestInput):
             except CancelledError:
                 log.error("message from %s timed out", sender)
                 return response.json({"error": "the assistant took too long; please try again"}, status=503)
+            except TrackerStoreUnavailable:
+                log.error("message from %s not taken in: the conversation store is unavailable", sender)
+                return response.json({"error": STORE_UNAVAILABLE}, status=503)
+            except ActionServerUnavailable as error:  # the turn was not saved: sending it again is safe
+                log.error("message from %s not taken in: %s", sender, error)
+                return response.json({"error": SOMETHING_WENT_WRONG}, status=503)
             except Exception:
                 log.exception("message from %s failed", sender)
                 return response.json({"error": "the assistant is unavailable; please try again"}, status=503)
-            return response.json(collector.messages)
+            return response.json(never_silent(collector.messages, sender))
 
         return webhook

@@ -1,0 +1,473 @@
+"""`make bench`: start FirstStop and a stock `rasa init` bot on free ports, drive both with the same bounded
+load (1, 10 and 50 concurrent conversations), and print throughput, latency, CPU, memory, model load and
+training time side by side. Also writes var/bench/last.json."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench import proc
+from bench.load import (
+    LevelResult,
+    firststop_script,
+    latency_summary,
+    run_level,
+    stock_script,
+)
+from firststop import launcher
+from firststop.settings import ROOT
+
+BENCH_DIR = ROOT / "var" / "bench"
+STOCK_DIR = BENCH_DIR / "stock"
+DEFAULT_LEVELS = "1:4,10:20,50:50"  # concurrency:conversations
+LOADING = re.compile(r"Loading model")
+UP = re.compile(r"Rasa server is up and running")
+
+
+class LogWatch(threading.Thread):
+    """Notes when marker lines first appear in a log file (seconds after the watch started)."""
+
+    def __init__(self, path: Path, markers: dict[str, re.Pattern]) -> None:
+        super().__init__(daemon=True)
+        self.path, self.markers = path, markers
+        self.offset = path.stat().st_size if path.exists() else 0
+        self.started = time.monotonic()
+        self.seen: dict[str, float] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        buffer = ""
+        while not self.done.is_set() and len(self.seen) < len(self.markers):
+            if self.path.exists():
+                with open(self.path, "rb") as log:
+                    log.seek(self.offset)
+                    chunk = log.read()
+                self.offset += len(chunk)
+                buffer += chunk.decode("utf-8", "replace")
+                for name, pattern in self.markers.items():
+                    if name not in self.seen and pattern.search(buffer):
+                        self.seen[name] = time.monotonic() - self.started
+                buffer = buffer[-2000:]
+            time.sleep(0.05)
+
+
+@dataclass
+class BotResult:
+    """Everything measured for one bot."""
+
+    name: str
+    levels: list[dict] = field(default_factory=list)
+    startup: dict[str, float | None] = field(default_factory=dict)
+    rss_mb: dict[str, float] = field(default_factory=dict)
+    pss_mb: dict[str, float] = field(default_factory=dict)
+    training_seconds: float | None = None
+    training_note: str = ""
+    checks: dict[str, object] = field(default_factory=dict)
+
+
+def parse_levels(text: str) -> list[tuple[int, int]]:
+    """'1:4,10:20' → [(1, 4), (10, 20)] (concurrency, conversations)."""
+    levels = []
+    for part in text.split(","):
+        concurrency, _, conversations = part.partition(":")
+        levels.append((int(concurrency), int(conversations or concurrency)))
+    return levels
+
+
+def start_watched(stack: launcher.Stack, service: launcher.Service) -> dict[str, float | None]:
+    """Start a Rasa server and time it: to the 'Loading model' line, to 'up and running', to healthy."""
+    watch = LogWatch(stack.log_dir / f"{service.name}.log", {"loading": LOADING, "up": UP})
+    watch.start()
+    stack.start(service)
+    healthy = time.monotonic() - watch.started
+    time.sleep(0.2)
+    watch.done.set()
+    loading, up = watch.seen.get("loading"), watch.seen.get("up")
+    return {
+        "start_to_healthy_s": round(healthy, 2),
+        "start_to_loading_line_s": round(loading, 2) if loading is not None else None,
+        "loading_line_to_up_s": round(up - loading, 2) if loading is not None and up is not None else None,
+    }
+
+
+@dataclass
+class Target:
+    """A running bot under test: where visitors post, how its conversations go, which processes to measure."""
+
+    result: BotResult
+    url: str
+    script: Callable[[int], list]
+    pids: dict[str, int]
+
+    def memory(self, moment: str) -> None:
+        """Record RSS and PSS of each process tree (PSS splits shared pages between Sanic workers)."""
+        for role, pid in self.pids.items():
+            self.result.rss_mb[f"{role}_{moment}"] = round(proc.rss_mb(pid), 1)
+            self.result.pss_mb[f"{role}_{moment}"] = round(proc.pss_mb(pid), 1)
+
+
+def measure_level(target: Target, concurrency: int, conversations: int) -> dict:
+    """Run one level against one bot, with CPU per message for each of its processes."""
+    name = target.result.name
+    before = {role: proc.cpu_seconds(pid) for role, pid in target.pids.items()}
+    level: LevelResult = asyncio.run(run_level(target.url, target.script, conversations, concurrency,
+                                               tag=f"bench-{name.split()[0].lower()}"))
+    after = {role: proc.cpu_seconds(pid) for role, pid in target.pids.items()}
+    messages = max(1, level.messages)
+    errors = level.errors
+    measured = {
+        "concurrency": concurrency,
+        "conversations": conversations,
+        "messages": level.messages,
+        "wall_s": round(level.wall_seconds, 2),
+        "messages_per_s": round(level.messages_per_second, 2),
+        "errors": len(errors),
+        "error_examples": sorted({f"{e.kind}: {e.status} {e.detail}" for e in errors})[:5],
+        "latency_ms": latency_summary(level.samples),
+        "cpu_ms_per_message": {role: round((after[role] - before[role]) * 1000 / messages, 1) for role in target.pids},
+        "load_average": round(proc.load_average()[0], 2),
+    }
+    print(f"  {name}: {concurrency:>2} concurrent × {conversations} conversations: "
+          f"{level.messages} messages in {level.wall_seconds:.1f} s = {level.messages_per_second:.1f}/s, "
+          f"p95 {measured['latency_ms']['all']['p95']:.0f} ms, {len(errors)} errors", flush=True)
+    for example in measured["error_examples"]:
+        print(f"    error: {example}", flush=True)
+    return measured
+
+
+def firststop_training(log_dir: Path) -> tuple[float, str]:
+    """Cold training time of the FirstStop model (empty Rasa cache), measured once per model fingerprint."""
+    record = BENCH_DIR / f"firststop-train-{launcher.model_fingerprint()}.json"
+    if record.exists():
+        data = json.loads(record.read_text())
+        return data["seconds"], f"measured {data['when']} (cold cache); cached by model fingerprint"
+    with tempfile.TemporaryDirectory() as out:
+        started = time.monotonic()
+        with open(log_dir / "train-cold.log", "w") as log:
+            subprocess.run(
+                [launcher.RASA, "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "bot",
+                 "--out", out, "--fixed-model-name", "cold"],
+                cwd=ROOT, env=launcher.base_env({"RASA_CACHE_DIRECTORY": str(Path(out) / "cache")}),
+                stdout=log, stderr=subprocess.STDOUT, check=True,
+            )
+        seconds = round(time.monotonic() - started, 1)
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    record.write_text(json.dumps({"seconds": seconds, "when": when}))
+    return seconds, "measured now (cold cache)"
+
+
+def stock_bot(log_dir: Path) -> tuple[Path, float, str]:
+    """The stock `rasa init` bot, created and trained once in var/bench/stock; returns its model and training time."""
+    record = STOCK_DIR / "bench-train.json"
+    models = sorted((STOCK_DIR / "models").glob("*.tar.gz")) if STOCK_DIR.exists() else []
+    if record.exists() and models:
+        data = json.loads(record.read_text())
+        return models[-1], data["seconds"], f"measured {data['when']} by `rasa init`; cached in {STOCK_DIR}"
+    shutil.rmtree(STOCK_DIR, ignore_errors=True)
+    STOCK_DIR.mkdir(parents=True)
+    print(f"• creating and training the stock bot with `rasa init --no-prompt` in {STOCK_DIR} "
+          "(TensorFlow; a few minutes, once)", flush=True)
+    started = time.monotonic()
+    with open(log_dir / "stock-init.log", "w") as log:
+        subprocess.run([launcher.RASA, "init", "--no-prompt", "--init-dir", str(STOCK_DIR)], cwd=STOCK_DIR,
+                       env=launcher.base_env(), stdout=log, stderr=subprocess.STDOUT, check=True)
+    seconds = round(time.monotonic() - started, 1)
+    models = sorted((STOCK_DIR / "models").glob("*.tar.gz"))
+    if not models:
+        raise SystemExit(f"rasa init produced no model; see {log_dir / 'stock-init.log'}")
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    record.write_text(json.dumps({"seconds": seconds, "when": when}))
+    return models[-1], seconds, "measured now by `rasa init` (includes writing the project files)"
+
+
+def firststop_checks(database_url: str, conversations: int, timeout: float = 60) -> dict[str, object]:
+    """After the load: one enquiry and one contact per conversation, and every hand-off e-mail sent once."""
+    from sqlalchemy import func, select
+
+    from members.db import session_factory
+    from members.models import Contact, Enquiry, OutboxMessage
+
+    factory = session_factory(database_url)
+    deadline = time.monotonic() + timeout
+    while True:
+        with factory() as session:
+            statuses = dict(session.execute(
+                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+            enquiries = session.scalar(select(func.count()).select_from(Enquiry))
+            handed_off = session.scalar(select(func.count()).select_from(Enquiry).where(Enquiry.status == "handed_off"))
+            contacts = session.scalar(select(func.count()).select_from(Contact))
+        if not statuses.get("pending") and not statuses.get("sending") or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    return {"conversations": conversations, "enquiries": enquiries, "handed_off": handed_off,
+            "contacts": contacts, "outbox": statuses}
+
+
+@contextmanager
+def firststop_running(use_sqlite: bool, run_dir: Path, extra_env: dict[str, str]) -> Iterator[tuple[Target, str]]:
+    """The full FirstStop stack (PostgreSQL or SQLite database made for the run) on free ports, started and timed."""
+    import pytest
+
+    from tests.conftest import free_port, make_database  # the tests' own database set-up
+
+    result = BotResult("FirstStop")
+    log_dir = run_dir / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    launcher.build_knowledge()
+    model, trained = launcher.train_if_needed(log_dir)
+    result.training_seconds, result.training_note = firststop_training(log_dir)
+    if trained:
+        result.checks["trained_for_this_run_s"] = round(trained, 1)
+    try:
+        database_url, drop = make_database("sqlite" if use_sqlite else "postgresql", run_dir)
+    except pytest.skip.Exception as error:  # make_database skips when there is no PostgreSQL server
+        raise SystemExit(f"no PostgreSQL server for the benchmark ({error}); run with --sqlite") from None
+    print(f"• FirstStop on {database_url.split('@')[-1]}, model {model.name}", flush=True)
+    stack = launcher.Stack(log_dir)
+    try:
+        launcher.prepare_database(database_url)
+        rasa_port, action_port, smtp_port = free_port(), free_port(), free_port()
+        stack.env = {
+            "DATABASE_URL": database_url, "FIRSTSTOP_VAR": str(run_dir),
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+            "SMTP_PORT": str(smtp_port), "SMTP_HOST": "127.0.0.1", "CONSOLE_URL": "http://console.bench",
+            **extra_env,
+        }
+        for service in launcher.services(model, rasa_port=rasa_port, action_port=action_port, smtp_port=smtp_port):
+            if service.name == "rasa":
+                result.startup = start_watched(stack, service)
+            elif service.name in ("mailsink", "actions", "sender"):
+                stack.start(service)
+        result.startup["actions_start_to_healthy_s"] = round(stack.ready_seconds["actions"], 2)
+        pids = {"rasa": stack.processes["rasa"].pid, "actions": stack.processes["actions"].pid}
+        target = Target(result, f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", firststop_script, pids)
+        target.memory("idle")
+        yield target, database_url
+        target.memory("after_load")
+    finally:
+        stack.stop_all()
+        from members.db import engine_for
+
+        engine_for(database_url).dispose()
+        drop()
+
+
+@contextmanager
+def stock_running(run_dir: Path) -> Iterator[Target]:
+    """The stock `rasa init` bot (in-memory tracker store, no action server) on a free port, started and timed."""
+    from tests.conftest import free_port
+
+    result = BotResult("stock rasa init")
+    log_dir = run_dir / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    model, result.training_seconds, result.training_note = stock_bot(log_dir)
+    port = free_port()
+    service = launcher.Service(
+        "stock-rasa",
+        [launcher.RASA, "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(port),
+         "--credentials", str(STOCK_DIR / "credentials.yml"), "--endpoints", str(STOCK_DIR / "endpoints.yml")],
+        f"http://127.0.0.1:{port}/webhooks/rest/", timeout=300,
+    )
+    print(f"• stock bot, model {model.name}", flush=True)
+    stack = launcher.Stack(log_dir)
+    try:
+        result.startup = start_watched(stack, service)
+        target = Target(result, f"http://127.0.0.1:{port}/webhooks/rest/webhook", stock_script,
+                        {"rasa": stack.processes["stock-rasa"].pid})
+        target.memory("idle")
+        yield target
+        target.memory("after_load")
+    finally:
+        stack.stop_all()
+
+
+def _fmt(value, digits: int = 0, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}{unit}"
+
+
+def _ratio(first, second, digits: int = 2) -> str:
+    if not first or not second:
+        return "—"
+    return f"{first / second:.{digits}f}×"
+
+
+def render(report: dict) -> str:
+    """The benchmark as plain-text tables."""
+    fs, stock = report["firststop"], report.get("stock")
+    title = (
+        f"FirstStop benchmark — {report['when']} — {report['cpus']} CPUs — load average before "
+        f"{report['load_average_before'][0]:.2f}, after {report['load_average_after'][0]:.2f} — database "
+        f"{report['database']} — Rasa workers {report['rasa_workers']}"
+    )
+    lines = [title, ""]
+    rows: list[tuple[str, str, str, str]] = []
+
+    def level_of(result, concurrency):
+        return next((lv for lv in result["levels"] if lv["concurrency"] == concurrency), None) if result else None
+
+    for lv in fs["levels"]:
+        c = lv["concurrency"]
+        st = level_of(stock, c)
+        rows.append((f"messages/s at {c} concurrent", _fmt(lv["messages_per_s"], 1),
+                     _fmt(st and st["messages_per_s"], 1), _ratio(lv["messages_per_s"], st and st["messages_per_s"])))
+    for lv in fs["levels"]:
+        c = lv["concurrency"]
+        st = level_of(stock, c)
+        for q in ("p50", "p95", "p99"):
+            mine, theirs = lv["latency_ms"]["all"][q], st and st["latency_ms"]["all"][q]
+            rows.append((f"{q} latency at {c} concurrent (ms)", _fmt(mine), _fmt(theirs), _ratio(mine, theirs)))
+    for lv in fs["levels"]:
+        c = lv["concurrency"]
+        st = level_of(stock, c)
+        rows.append((f"Rasa CPU ms/message at {c} concurrent", _fmt(lv["cpu_ms_per_message"]["rasa"], 1),
+                     _fmt(st and st["cpu_ms_per_message"]["rasa"], 1),
+                     _ratio(lv["cpu_ms_per_message"]["rasa"], st and st["cpu_ms_per_message"]["rasa"])))
+        rows.append((f"action server CPU ms/message at {c}", _fmt(lv["cpu_ms_per_message"]["actions"], 1), "(none)", ""))
+    rows += [
+        ("errors (all levels)", str(sum(lv["errors"] for lv in fs["levels"])),
+         str(sum(lv["errors"] for lv in stock["levels"])) if stock else "—", ""),
+        ("Rasa RSS idle / after load (MB)", f"{_fmt(fs['rss_mb']['rasa_idle'])} / {_fmt(fs['rss_mb']['rasa_after_load'])}",
+         f"{_fmt(stock['rss_mb']['rasa_idle'])} / {_fmt(stock['rss_mb']['rasa_after_load'])}" if stock else "—",
+         _ratio(fs["rss_mb"]["rasa_after_load"], stock and stock["rss_mb"]["rasa_after_load"])),
+        ("Rasa PSS after load (MB)", _fmt(fs["pss_mb"]["rasa_after_load"]),
+         _fmt(stock and stock["pss_mb"]["rasa_after_load"]),
+         _ratio(fs["pss_mb"]["rasa_after_load"], stock and stock["pss_mb"]["rasa_after_load"])),
+        ("action server RSS idle / after load (MB)",
+         f"{_fmt(fs['rss_mb']['actions_idle'])} / {_fmt(fs['rss_mb']['actions_after_load'])}", "(none)", ""),
+        ("Rasa start → healthy (s)", _fmt(fs["startup"]["start_to_healthy_s"], 1),
+         _fmt(stock and stock["startup"]["start_to_healthy_s"], 1),
+         _ratio(fs["startup"]["start_to_healthy_s"], stock and stock["startup"]["start_to_healthy_s"])),
+        ("Rasa start → 'Loading model' line (s)", _fmt(fs["startup"]["start_to_loading_line_s"], 1),
+         _fmt(stock and stock["startup"]["start_to_loading_line_s"], 1), ""),
+        ("'Loading model' → 'up and running' (s)", _fmt(fs["startup"]["loading_line_to_up_s"], 1),
+         _fmt(stock and stock["startup"]["loading_line_to_up_s"], 1),
+         _ratio(fs["startup"]["loading_line_to_up_s"], stock and stock["startup"]["loading_line_to_up_s"])),
+        ("action server start → healthy (s)", _fmt(fs["startup"]["actions_start_to_healthy_s"], 1), "(none)", ""),
+        ("training time (s)", _fmt(fs["training_seconds"], 1), _fmt(stock and stock["training_seconds"], 1),
+         _ratio(fs["training_seconds"], stock and stock["training_seconds"])),
+    ]
+    width = max(len(r[0]) for r in rows)
+    lines.append(f"{'':<{width}}  {'FirstStop':>15}  {'stock':>15}  {'FirstStop/stock':>15}")
+    lines += [f"{a:<{width}}  {b:>15}  {c:>15}  {d:>15}" for a, b, c, d in rows]
+    for result in (fs, stock):
+        if not result:
+            continue
+        lines += ["", f"{result['name']}: latency per turn type, ms (p50 / p95 / p99)"]
+        kinds = list(result["levels"][0]["latency_ms"])
+        header = "".join(f"{str(lv['concurrency']) + ' concurrent':>22}" for lv in result["levels"])
+        lines.append(f"{'turn':<14}{header}")
+        for kind in kinds:
+            cells = ""
+            for lv in result["levels"]:
+                s = lv["latency_ms"].get(kind)
+                cell = "{p50:.0f} / {p95:.0f} / {p99:.0f}".format(**s) if s else "—"
+                cells += f"{cell:>22}"
+            lines.append(f"{kind:<14}{cells}")
+    lines += ["", f"FirstStop training: {fs['training_note']}"]
+    if stock:
+        lines.append(f"stock training: {stock['training_note']}")
+    checks = fs["checks"]
+    lines.append(
+        f"FirstStop data after the load: {checks.get('conversations')} conversations → {checks.get('enquiries')} "
+        f"enquiries ({checks.get('handed_off')} handed off), {checks.get('contacts')} contacts, "
+        f"outbox {checks.get('outbox')}"
+    )
+    lines += ["", "targets (issue 9):"] + [f"  {'met ' if ok else 'NOT met'}  {text}" for text, ok in report["targets"]]
+    return "\n".join(lines)
+
+
+def targets(fs: dict, stock: dict | None) -> list[tuple[str, bool]]:
+    """The issue's targets, checked against this run."""
+    found = []
+    if stock:
+        best_fs = max(lv["messages_per_s"] for lv in fs["levels"])
+        best_stock = max(lv["messages_per_s"] for lv in stock["levels"])
+        found.append((f"throughput ≥ 2× stock: {best_fs:.1f} vs {best_stock:.1f} messages/s (best level)",
+                      best_fs >= 2 * best_stock))
+        at10 = [(a, b) for a in fs["levels"] for b in stock["levels"] if a["concurrency"] == b["concurrency"] == 10]
+        if at10:
+            a, b = at10[0]
+            mine, theirs = a["latency_ms"]["all"]["p95"], b["latency_ms"]["all"]["p95"]
+            found.append((f"p95 at 10 concurrent ≤ half of stock: {mine:.0f} vs {theirs:.0f} ms", mine <= theirs / 2))
+    healthy = fs["startup"]["start_to_healthy_s"]
+    found.append((f"model load < 15 s: Rasa start → healthy {healthy:.1f} s", healthy < 15))
+    rss = max(fs["rss_mb"]["rasa_idle"], fs["rss_mb"]["rasa_after_load"])
+    found.append((f"Rasa server RSS < 1 GB: {rss:.0f} MB", rss < 1024))
+    errors = sum(lv["errors"] for lv in fs["levels"])
+    found.append((f"every FirstStop turn answered as expected: {errors} errors", errors == 0))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sqlite", action="store_true", help="FirstStop on SQLite instead of a PostgreSQL database")
+    parser.add_argument("--levels", default=DEFAULT_LEVELS, help=f"concurrency:conversations,… (default {DEFAULT_LEVELS})")
+    parser.add_argument("--skip-stock", action="store_true", help="don't run the stock bot")
+    parser.add_argument("--only-stock", action="store_true", help="run only the stock bot")
+    parser.add_argument("--rasa-workers", type=int, default=1,
+                        help="Sanic workers for FirstStop's Rasa server (more than 1 uses the Redis lock store)")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra environment for the FirstStop processes (for measuring a lever)")
+    parser.add_argument("--out", default=str(BENCH_DIR / "last.json"))
+    args = parser.parse_args()
+    levels = parse_levels(args.levels)
+    extra_env = dict(item.split("=", 1) for item in args.env)
+    if args.rasa_workers > 1:
+        extra_env.update(SANIC_WORKERS=str(args.rasa_workers), LOCK_STORE="redis")
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    load_before = proc.load_average()
+    with tempfile.TemporaryDirectory(prefix="run-", dir=BENCH_DIR) as tmp, ExitStack() as running:
+        run_dir = Path(tmp)
+        targets_under_test: list[Target] = []
+        fs = database_url = None
+        if not args.only_stock:
+            fs, database_url = running.enter_context(firststop_running(args.sqlite, run_dir, extra_env))
+            targets_under_test.append(fs)
+        stock = None if args.skip_stock else running.enter_context(stock_running(run_dir))
+        if stock:
+            targets_under_test.append(stock)
+        # Level by level, one bot then the other, so both meet the same load from the rest of the machine.
+        for concurrency, conversations in levels:
+            for target in targets_under_test:
+                target.result.levels.append(measure_level(target, concurrency, conversations))
+        if fs:
+            fs.result.checks.update(firststop_checks(database_url, sum(c for _, c in levels)))
+        running.close()
+        if fs is None:
+            print(json.dumps(stock.result.__dict__, indent=1))
+            return
+        report = {
+            "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "cpus": os.cpu_count(), "python": platform.python_version(),
+            "load_average_before": load_before, "load_average_after": proc.load_average(),
+            "database": "sqlite" if args.sqlite else "postgresql", "rasa_workers": args.rasa_workers,
+            "extra_env": extra_env, "levels": args.levels,
+            "firststop": fs.result.__dict__, "stock": stock.result.__dict__ if stock else None,
+        }
+        report["targets"] = targets(report["firststop"], report["stock"])
+        report["total_seconds"] = round(time.monotonic() - started, 1)
+        Path(args.out).write_text(json.dumps(report, indent=1))
+        print()
+        print(render(report))
+        print(f"\nbench took {report['total_seconds']:.0f} s; full results in {args.out}")
+
+
+if __name__ == "__main__":
+    main()

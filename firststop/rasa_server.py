@@ -1,0 +1,129 @@
+"""FirstStop's Rasa server entry point: `rasa` (same arguments) with three fixes applied before it starts.
+
+1. Rasa checks every action-server reply with `jsonschema.validate`, which checks the schema and builds a
+   validator on each call (RasaHQ/rasa#11717): about 20 ms of CPU per custom action on this machine, more
+   than the rest of the call. The validator is built once; replies are checked exactly as before.
+2. When the tracker store (the member database) can't be read or written, Rasa's FailSafeTrackerStore
+   carries on with a blank in-memory tracker: the visitor's form and slots vanish and the turn is lost.
+   Here the error reaches the REST channel instead, which tells the visitor to send the message again.
+3. When the action server can't be reached, Rasa drops the action's events, saves the turn and goes on
+   without them: a visitor who sends the message again lands in another state (a completed form whose
+   enquiry was never logged). Here the turn is abandoned unsaved, the REST channel says so, and sending
+   the message again replays the whole turn; the actions' database writes are idempotent.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from functools import lru_cache
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class TrackerStoreUnavailable(ConnectionError):
+    """The conversation store (the member database) could not be read or written."""
+
+
+class ActionServerUnavailable(BaseException):
+    """A custom action could not be run; the turn is abandoned unsaved.
+
+    A BaseException, like asyncio.CancelledError, so that the `except Exception` with which Rasa's
+    processor swallows action errors lets it through to the REST channel.
+    """
+
+
+@lru_cache(maxsize=1)
+def action_reply_validator():
+    """The validator `jsonschema.validate` would build for Rasa's action reply schema, built once."""
+    from jsonschema import validators
+    from rasa.core.actions.action import RemoteAction
+
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validators.validator_for(schema)  # Draft 2020-12: the schema uses `const`
+    validator_class.check_schema(schema)
+    return validator_class(schema)
+
+
+def validate_action_result(self, result: dict[str, Any]) -> bool:
+    """RemoteAction._validate_action_result with the cached validator (same errors, same message)."""
+    from jsonschema.exceptions import best_match
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    error = best_match(action_reply_validator().iter_errors(result))
+    if error is None:
+        return True
+    error.message += (
+        ". Failed to validate Action server response from API, make sure your response from the Action "
+        f"endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions"
+    )
+    raise error
+
+
+def _store_errors() -> tuple[type[BaseException], ...]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return SQLAlchemyError, OSError
+
+
+async def retrieve_or_raise(self, sender_id: str):
+    """FailSafeTrackerStore.retrieve that raises TrackerStoreUnavailable instead of starting a blank tracker."""
+    try:
+        return await self._tracker_store.retrieve(sender_id)
+    except _store_errors() as error:
+        log.error("conversation store unavailable, can't read %s: %s", sender_id, error)
+        raise TrackerStoreUnavailable(str(error)) from error
+
+
+async def save_or_raise(self, tracker) -> None:
+    """FailSafeTrackerStore.save that raises TrackerStoreUnavailable instead of keeping the turn in memory."""
+    try:
+        await self._tracker_store.save(tracker)
+    except _store_errors() as error:
+        log.error("conversation store unavailable, can't save %s: %s", tracker.sender_id, error)
+        raise TrackerStoreUnavailable(str(error)) from error
+
+
+def run_or_abandon(run):
+    """Wrap RemoteAction.run: a rejection stays a rejection (normal form flow), any other failure abandons the turn."""
+    from rasa.core.actions.action import ActionExecutionRejection
+
+    async def run_remote_action(self, output_channel, nlg, tracker, domain):
+        try:
+            return await run(self, output_channel, nlg, tracker, domain)
+        except ActionExecutionRejection:
+            raise
+        except (Exception, asyncio.TimeoutError) as error:
+            log.error("custom action %s failed, abandoning the turn of %s: %s", self.name(), tracker.sender_id, error)
+            raise ActionServerUnavailable(f"{self.name()}: {error}") from error
+
+    run_remote_action.patched = True
+    return run_remote_action
+
+
+def apply_fixes() -> None:
+    """Patch Rasa's classes in this process (inherited by forked Sanic workers)."""
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    action_reply_validator()
+    RemoteAction._validate_action_result = validate_action_result
+    if not getattr(RemoteAction.run, "patched", False):
+        RemoteAction.run = run_or_abandon(RemoteAction.run)
+    FailSafeTrackerStore.retrieve = retrieve_or_raise
+    FailSafeTrackerStore.save = save_or_raise
+
+
+def main() -> None:
+    """Run the `rasa` command line with the fixes applied."""
+    # Through the package, not `__main__`: the REST channel catches firststop.rasa_server's exceptions.
+    from firststop import rasa_server  # noqa: PLW0406 - the package module, not this `__main__` copy
+
+    rasa_server.apply_fixes()
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

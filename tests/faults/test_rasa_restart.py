@@ -1,0 +1,37 @@
+"""The Rasa server is restarted (stopped cleanly, or killed) mid-form: the conversation resumes from the
+tracker store with its slots and the active form, and the enquiry is logged once."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from bench.load import firststop_script
+from members.db import session_factory
+from members.models import Enquiry
+
+
+@pytest.mark.parametrize("kind, how", [("sqlite", "stop"), ("postgresql", "kill")])
+def test_the_conversation_resumes_after_a_restart(fault_stack, kind, how):
+    stack = fault_stack(kind)
+    sender = uuid.uuid4().hex
+    script = firststop_script(0)  # SurfMat project, Jane Doe at Acme Coatings SA
+    for turn in script[:7]:  # … name given: the contact form asks for the organisation
+        assert turn.expect.lower() in stack.say(sender, turn.text).lower()
+
+    if how == "kill":
+        stack.kill("rasa")
+    else:
+        stack.stack.stop("rasa")
+    stack.restart("rasa")
+
+    for turn in script[7:]:  # organisation, e-mail, phone, then the hand-off
+        reply = stack.say(sender, turn.text)
+        assert turn.expect.lower() in reply.lower(), f"{turn.kind} after the restart: {reply!r}"
+    with session_factory(stack.database_url)() as session:
+        enquiry = session.scalars(select(Enquiry).where(Enquiry.conversation_id == sender)).one()
+        assert enquiry.cluster_id == "surfmat"  # routed before the restart
+        assert enquiry.contact.name == "Jane Doe"  # given before the restart
+        assert enquiry.contact.organisation.name == "Acme Coatings SA"  # given after it
+        assert enquiry.status == "handed_off"
