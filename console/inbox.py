@@ -28,6 +28,8 @@ from members.models import (
 )
 
 # name: (column, newest first?)
+# A search can match half the conversations; counting all of them would cost more than finding the page.
+SEARCH_COUNT_CAP = 1000
 SORTS = {
     "newest": (Enquiry.created_at, True),
     "oldest": (Enquiry.created_at, False),
@@ -130,10 +132,13 @@ def enquiries_query(flt: InboxFilter, dialect: str) -> Select:
     return select(Enquiry).where(*conditions(flt, dialect))
 
 
-def count(session: Session, flt: InboxFilter) -> int:
-    """How many enquiries match the filter."""
+def count(session: Session, flt: InboxFilter, cap: int | None = None) -> int:
+    """How many enquiries match the filter; with a cap, at most cap + 1 (meaning "more than cap")."""
     dialect = session.get_bind().dialect.name
-    return session.scalar(select(func.count()).select_from(Enquiry).where(*conditions(flt, dialect))) or 0
+    matching = select(Enquiry.id).where(*conditions(flt, dialect))
+    if cap is not None:
+        matching = matching.limit(cap + 1)
+    return session.scalar(select(func.count()).select_from(matching.subquery())) or 0
 
 
 def encode_cursor(value: datetime, enquiry_id: int) -> str:
@@ -160,6 +165,12 @@ class Page:
     total: int
     after: str | None  # cursor of the next page
     before: str | None  # cursor of the previous page
+    total_capped: bool = False  # `total` is a lower bound: a search matched more than SEARCH_COUNT_CAP
+
+    @property
+    def total_text(self) -> str:
+        """The count as shown: '12,345', or '1,000+' for a search that matched more."""
+        return f"{self.total:,}+" if self.total_capped else f"{self.total:,}"
 
 
 def page(session: Session, flt: InboxFilter, size: int, after: str | None = None, before: str | None = None) -> Page:
@@ -185,9 +196,13 @@ def page(session: Session, flt: InboxFilter, size: int, after: str | None = None
         rows.reverse()
     first = encode_cursor(getattr(rows[0], column.key), rows[0].id) if rows else None
     last = encode_cursor(getattr(rows[-1], column.key), rows[-1].id) if rows else None
+    cap = SEARCH_COUNT_CAP if search.words(flt.q) else None
+    total = count(session, flt, cap)
+    capped = cap is not None and total > cap
+    total = min(total, cap) if capped else total
     if backwards:
-        return Page(rows, count(session, flt), after=last, before=first if more else None)
-    return Page(rows, count(session, flt), after=last if more else None, before=first if boundary else None)
+        return Page(rows, total, after=last, before=first if more else None, total_capped=capped)
+    return Page(rows, total, after=last if more else None, before=first if boundary else None, total_capped=capped)
 
 
 def tags_of(session: Session, enquiry_ids: list[int]) -> dict[int, list[str]]:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, declarative_base, relationship
 
 Base = declarative_base()
@@ -326,6 +327,8 @@ class ConversationIndex(Base):
     last_event_id: Mapped[int] = Column(Integer, nullable=False, index=True)
     visitor_messages: Mapped[int] = Column(Integer, nullable=False, default=0)
     search_text: Mapped[str] = Column(Text, nullable=False, default="")
+    # PostgreSQL: to_tsvector('simple', search_text), kept by console.search, GIN-indexed; always NULL on SQLite.
+    search_vector: Mapped[Optional[str]] = Column(Text().with_variant(TSVECTOR(), "postgresql"))
     last_visitor_event_id: Mapped[Optional[int]] = Column(Integer)
     last_visitor_text: Mapped[Optional[str]] = Column(Text)
     last_visitor_unanswered: Mapped[bool] = Column(Boolean, nullable=False, default=False)
@@ -353,6 +356,7 @@ class DisabledAccount(Base):
 
 # The inbox pages through enquiries newest first with a keyset on (created_at, id), alone or within one
 # status, cluster or advisor, and through the enquiries the bot was unsure about.
+Index("ix_conversation_index_search", ConversationIndex.search_vector, postgresql_using="gin")
 Index("ix_enquiries_created_id", Enquiry.created_at, Enquiry.id)
 Index("ix_enquiries_updated_id", Enquiry.updated_at, Enquiry.id)
 Index("ix_enquiries_status_created", Enquiry.status, Enquiry.created_at, Enquiry.id)

@@ -99,7 +99,7 @@ def test_log_in_filter_open_note_flag_and_export(page, tmp_path):
     expect(page.locator("table.list tbody tr")).to_have_count(1)
     with page.expect_download() as download:
         page.get_by_role("link", name="Export as Rasa NLU YAML").click()
-    exported = yaml.safe_load(open(download.value.path(), encoding="utf-8"))
+    exported = yaml.safe_load(download.value.path().read_text(encoding="utf-8"))
     assert exported["version"] == "3.1"
     assert exported["nlu"] == [{"intent": "ask_question", "examples": "- we develop anti-corrosion coatings for steel\n"}]
     assert page.dialogs == []

@@ -173,3 +173,13 @@ def test_the_csv_link_keeps_the_filter(logged_in, seeded):
     page = logged_in.get("/console/?cluster=surfmat&unsure=1").get_data(as_text=True)
     link = re.search(r'href="(/console/enquiries\.csv[^"]*)"', page).group(1).replace("&amp;", "&")
     assert "cluster=surfmat" in link and "unsure=1" in link
+
+
+def test_a_search_counts_its_matches_up_to_a_cap(logged_in, seeded, monkeypatch):
+    from console import inbox
+
+    assert b"Enquiries <small>(3)</small>" in logged_in.get("/console/?q=that").data
+    monkeypatch.setattr(inbox, "SEARCH_COUNT_CAP", 2)
+    response = logged_in.get("/console/?q=that")
+    assert b"Enquiries <small>(2+)</small>" in response.data and len(listed(response)) == 3
+    assert b"Enquiries <small>(3)</small>" in logged_in.get("/console/").data  # no search: an exact count
