@@ -6,8 +6,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import re
+
 import yaml
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 PROMPTS = Path(__file__).with_name("prompts.yml")
@@ -23,6 +26,27 @@ def say(dispatcher: CollectingDispatcher, key: str) -> None:
     """Send the prompt `key` with its buttons."""
     prompt = prompts()[key]
     dispatcher.utter_message(text=prompt["text"], buttons=prompt.get("buttons") or [])
+
+
+CANCEL_WORDS = re.compile(r"\b(stop|cancel|never ?mind|forget (it|that)|quit|abort|don'?t want)\b", re.I)
+FREE_TEXT_SLOTS = {"project_description", "name", "organisation", "email", "phone"}
+
+
+class ActionCancel(Action):
+    """Stop the current form, unless the 'cancel' was really the answer the form asked for."""
+
+    def name(self) -> str:
+        return "action_cancel"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
+        loop = tracker.active_loop.get("name")
+        requested = tracker.get_slot("requested_slot")
+        text = tracker.latest_message.get("text") or ""
+        if loop and requested in FREE_TEXT_SLOTS and not CANCEL_WORDS.search(text):
+            # A name such as 'Orbit SARL' can look like 'cancel' to the classifier: it is the answer.
+            return [SlotSet(requested, text), FollowupAction(loop)]
+        say(dispatcher, "cancelled")
+        return [ActiveLoop(None), SlotSet("requested_slot", None)] if loop else []
 
 
 class AskAction(Action, ABC):

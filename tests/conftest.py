@@ -117,12 +117,20 @@ class RunningStack:
         return "\n".join(m.get("text", "") for m in self.send(sender, message))
 
     def wait_for_mail(self, count: int = 1, timeout: float = 20) -> list:
+        """(recipients, message) pairs the SMTP server accepted, once there are at least `count`."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.smtp.handler.messages) >= count:
-                return self.smtp.handler.messages
+        while len(self.smtp.handler.messages) < count and time.monotonic() < deadline:
             time.sleep(0.2)
         return self.smtp.handler.messages
+
+    def mails_replying_to(self, address: str, timeout: float = 30) -> list:
+        """The e-mails with Reply-To `address`, waiting for the first one to arrive."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [m for _, m in self.smtp.handler.messages if m["Reply-To"] == address]
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")

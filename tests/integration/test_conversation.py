@@ -54,7 +54,7 @@ def test_asking_for_a_person_sends_an_email_to_staff(stack, sender_id):
     stack.say(sender_id, "marc.weber@research.example")
     final = stack.say(sender_id, "skip")
     assert "passed your enquiry" in final
-    mails = [m for _, m in stack.wait_for_mail(timeout=30) if m["Reply-To"] == "marc.weber@research.example"]
+    mails = stack.mails_replying_to("marc.weber@research.example")
     assert mails, "the hand-off e-mail did not reach the SMTP server"
     mail = mails[0]
     assert mail["Subject"].startswith("New enquiry — General")
