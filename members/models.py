@@ -354,9 +354,9 @@ class DisabledAccount(Base):
     disabled_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
+Index("ix_conversation_index_search", ConversationIndex.search_vector, postgresql_using="gin")
 # The inbox pages through enquiries newest first with a keyset on (created_at, id), alone or within one
 # status, cluster or advisor, and through the enquiries the bot was unsure about.
-Index("ix_conversation_index_search", ConversationIndex.search_vector, postgresql_using="gin")
 Index("ix_enquiries_created_id", Enquiry.created_at, Enquiry.id)
 Index("ix_enquiries_updated_id", Enquiry.updated_at, Enquiry.id)
 Index("ix_enquiries_status_created", Enquiry.status, Enquiry.created_at, Enquiry.id)

@@ -177,3 +177,26 @@ def test_a_disabled_account_is_logged_out_and_cannot_log_in(admin, logged_in, db
 @pytest.mark.parametrize("path", ["/console/no-such-page", "/nowhere"])
 def test_unknown_pages_are_404(client, path):
     assert client.get(path).status_code == 404
+
+
+def test_an_error_rolls_back_and_shows_a_plain_page(db_url, db, seeded):
+    from flask import g
+
+    from members.models import EnquiryNote
+
+    failing = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test", "PROPAGATE_EXCEPTIONS": False})
+
+    @failing.route("/console/half-written", methods=["POST"])
+    def half_written():
+        g.db.add(EnquiryNote(enquiry_id=1, body="written before the failure"))
+        g.db.flush()
+        raise RuntimeError("something broke after the write")
+
+    client = failing.test_client()
+    login(client, *ADVISOR)
+    response = post(client, "/console/half-written")
+    assert response.status_code == 500 and b"Something went wrong" in response.data
+    assert b"something broke" not in response.data
+    with db() as session:
+        assert session.scalars(select(EnquiryNote)).all() == []
+    assert client.get("/console/").status_code == 200  # the next request gets a fresh session
