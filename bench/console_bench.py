@@ -119,9 +119,7 @@ def seed(database_url: str, conversations: int = CONVERSATIONS) -> dict:
         connection.execute(text("ANALYZE"))
     seeded = time.monotonic()
     with session_factory(database_url)() as session:
-        while search.refresh(session) >= search.MAX_EVENTS_PER_REFRESH:
-            session.commit()
-        session.commit()
+        search.refresh_all(session)
     with engine.begin() as connection:
         connection.execute(text("ANALYZE"))
     return {"conversations": conversations, "events": conversations * 4,
@@ -178,6 +176,7 @@ def run(database_url: str) -> dict:
 
 
 def main() -> None:  # pragma: no cover - `python -m bench.console_bench`
+    """Run the bench on a temporary PostgreSQL database and print the figures as JSON."""
     name = f"firststop_console_bench_{uuid.uuid4().hex[:8]}"
     try:
         url = _postgres(name)

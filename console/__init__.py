@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Registered first so that every other before-request function finds the session.
     @app.before_request
     def open_session() -> None:
+        """One database session per request."""
         g.db = session_factory(app.config["DATABASE_URL"])()
 
     from console import (
@@ -64,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.teardown_appcontext
     def close_session(error: BaseException | None) -> None:
+        """Roll back what a failed request wrote, and close the session."""
         db = g.pop("db", None)
         if db is not None:
             if error is not None:
@@ -72,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def security_headers(response):
+        """Console pages: no framing, only the console's own files, never cached."""
         if request.path.startswith("/console"):
             response.headers.setdefault("Content-Security-Policy", CONSOLE_CSP)
             response.headers.setdefault("X-Frame-Options", "DENY")
@@ -82,18 +85,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(400)
     def bad_request(error):
+        """A form without its CSRF token, or another malformed request."""
         return render_template("error.html", message=getattr(error, "description", "Bad request.")), 400
 
     @app.errorhandler(403)
     def forbidden(error):
+        """An advisor on an admin page."""
         return render_template("error.html", message="Only administrators can open this page."), 403
 
     @app.errorhandler(404)
     def not_found(error):
+        """No such page or record."""
         return render_template("error.html", message="Page not found."), 404
 
     @app.errorhandler(500)
     def server_error(error):
+        """Roll back and show a plain page; the details go to the log, not the browser."""
         db = g.get("db")
         if db is not None:
             db.rollback()

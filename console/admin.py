@@ -46,6 +46,7 @@ def _shown_once(new: accounts.NewPassword, what: str):
 @bp.route("/accounts", methods=["POST"])
 @admin_required
 def account_create():
+    """A new account with a random password, shown once."""
     try:
         new = accounts.create_account(g.db, request.form.get("email", ""), request.form.get("role", ""))
     except accounts.AccountError as error:
@@ -65,12 +66,14 @@ def _user(user_id: int) -> StaffUser:
 @bp.route("/accounts/<int:user_id>/reset", methods=["POST"])
 @admin_required
 def account_reset(user_id: int):
+    """A new random password for the account, shown once; lifts a lockout."""
     return _shown_once(accounts.reset_password(g.db, _user(user_id)), "reset")
 
 
 @bp.route("/accounts/<int:user_id>/disable", methods=["POST"])
 @admin_required
 def account_disable(user_id: int):
+    """Stop the account from logging in."""
     user = _user(user_id)
     try:
         accounts.disable(g.db, user, g.user)
@@ -86,6 +89,7 @@ def account_disable(user_id: int):
 @bp.route("/accounts/<int:user_id>/enable", methods=["POST"])
 @admin_required
 def account_enable(user_id: int):
+    """Let a disabled account log in again."""
     user = _user(user_id)
     accounts.enable(g.db, user)
     g.db.commit()

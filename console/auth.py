@@ -47,6 +47,7 @@ def csrf_token() -> str:
 
 @bp.app_context_processor
 def inject() -> dict:
+    """Templates see the logged-in account as `current_user`."""
     return {"current_user": g.get("user")}
 
 
@@ -114,6 +115,7 @@ def safe_next(target: str) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """The login form; on success a fresh session, else a count towards the lockout."""
     if request.method == "POST":
         email = request.form.get("email", "").strip().lower()
         password = request.form.get("password", "")
@@ -148,6 +150,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """End the session (a POST with the CSRF token, so no other site can log staff out)."""
     session.clear()
     flash("You are logged out.")
     return redirect(url_for("auth.login"))

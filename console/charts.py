@@ -57,6 +57,7 @@ class Chart:
 
     @property
     def empty(self) -> bool:
+        """Nothing to draw."""
         return not self.bars
 
 
@@ -72,6 +73,7 @@ def nice_ceiling(value: float) -> int:
 
 
 def series_class(index: int) -> str:
+    """The CSS class that colours the index-th series."""
     return f"series-{index % SERIES_CLASSES}"
 
 

@@ -41,12 +41,6 @@ def register(app: Flask) -> None:
     @app.cli.command("refresh-search-index")
     def refresh_search_index() -> None:
         """Read new messages from Rasa's events table into the transcript search index."""
-        total = 0
         with session_factory(current_app.config["DATABASE_URL"])() as session:
-            while True:
-                read = search.refresh(session)
-                session.commit()
-                total += read
-                if read < search.MAX_EVENTS_PER_REFRESH:
-                    break
+            total = search.refresh_all(session)
         click.echo(f"search index up to date ({total} messages read)")

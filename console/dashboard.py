@@ -92,8 +92,7 @@ def dashboard():
     """The three charts for the chosen period (4, 12, 26 or 52 weeks)."""
     weeks = request.args.get("weeks", 12, type=int)
     weeks = weeks if weeks in PERIODS else 12
-    search.refresh(g.db)
-    g.db.commit()
+    search.catch_up(g.db)
     monday_list = mondays(date.today(), weeks)
     since = monday_list[0]
     labels = [m.isoformat() for m in monday_list]

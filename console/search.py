@@ -166,6 +166,23 @@ def refresh(session: Session, max_events: int = MAX_EVENTS_PER_REFRESH) -> int:
     return read
 
 
+def refresh_all(session: Session) -> int:
+    """Refresh until the index has every message, committing after each round (a first build, the CLI)."""
+    total = 0
+    while True:
+        read = refresh(session)
+        session.commit()
+        total += read
+        if read < MAX_EVENTS_PER_REFRESH:
+            return total
+
+
+def catch_up(session: Session) -> None:
+    """Refresh the index and commit, before a page reads it (a search, the dashboard)."""
+    refresh(session)
+    session.commit()
+
+
 def words(query: str) -> list[str]:
     """The words of a search, lower case, letters and digits only."""
     return re.findall(r"[^\W_]+", query.lower())[:MAX_WORDS]

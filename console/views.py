@@ -41,8 +41,7 @@ LOW_CONFIDENCE = 0.5
 
 def _inbox(flt: inbox_queries.InboxFilter, mine: bool):
     if flt.q:
-        search.refresh(g.db)
-        g.db.commit()
+        search.catch_up(g.db)
     size = current_app.config["PAGE_SIZE"]
     page = inbox_queries.page(g.db, flt, size, request.args.get("after"), request.args.get("before"))
     ids = [e.id for e in page.enquiries]
@@ -79,8 +78,7 @@ def export_csv():
     if request.args.get("mine") and g.user.advisor_id:
         flt = flt.for_advisor(g.user.advisor_id)
     if flt.q:
-        search.refresh(g.db)
-        g.db.commit()
+        search.catch_up(g.db)
     factory = session_factory(current_app.config["DATABASE_URL"])
 
     def lines():
@@ -133,35 +131,41 @@ def _change(enquiry_id: int, change: Callable[[Enquiry], None], done: str):
 
 @bp.route("/enquiries/<int:enquiry_id>/assign", methods=["POST"])
 def assign(enquiry_id: int):
+    """Give the enquiry to another advisor."""
     return _change(enquiry_id, lambda e: review.assign(g.db, e, request.form.get("advisor_id", ""), g.user),
                    "Advisor changed.")
 
 
 @bp.route("/enquiries/<int:enquiry_id>/status", methods=["POST"])
 def change_status(enquiry_id: int):
+    """Move the enquiry to another status."""
     return _change(enquiry_id, lambda e: review.change_status(g.db, e, request.form.get("status", ""), g.user),
                    "Status changed.")
 
 
 @bp.route("/enquiries/<int:enquiry_id>/notes", methods=["POST"])
 def add_note(enquiry_id: int):
+    """Add an internal note."""
     return _change(enquiry_id, lambda e: review.add_note(g.db, e, request.form.get("body", ""), g.user),
                    "Note added.")
 
 
 @bp.route("/enquiries/<int:enquiry_id>/tags", methods=["POST"])
 def add_tag(enquiry_id: int):
+    """Add a tag."""
     return _change(enquiry_id, lambda e: review.add_tag(g.db, e, request.form.get("tag", ""), g.user), "Tag added.")
 
 
 @bp.route("/enquiries/<int:enquiry_id>/tags/remove", methods=["POST"])
 def remove_tag(enquiry_id: int):
+    """Remove a tag."""
     return _change(enquiry_id, lambda e: review.remove_tag(g.db, e, request.form.get("tag", ""), g.user),
                    "Tag removed.")
 
 
 @bp.route("/enquiries/<int:enquiry_id>/review", methods=["POST"])
 def set_reviewed(enquiry_id: int):
+    """Mark the enquiry reviewed, or withdraw the review."""
     reviewed = request.form.get("reviewed") == "1"
     return _change(enquiry_id, lambda e: review.set_reviewed(g.db, e, reviewed, g.user),
                    "Marked reviewed." if reviewed else "Review withdrawn.")

@@ -69,6 +69,7 @@ def post(client, url: str, data: dict | None = None, **kwargs):
 
 
 def login(client, email: str, password: str):
+    """Submit the login form."""
     return post(client, "/console/login", {"email": email, "password": password})
 
 
