@@ -112,9 +112,9 @@ class RunningStack:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.load(response)
 
-    def say(self, sender: str, message: str) -> str:
+    def say(self, sender: str, message: str, timeout: float = 30) -> str:
         """Send a message and return the bot's texts joined, for assertions."""
-        return "\n".join(m.get("text", "") for m in self.send(sender, message))
+        return "\n".join(m.get("text", "") for m in self.send(sender, message, timeout))
 
     def wait_for_mail(self, count: int = 1, timeout: float = 20) -> list:
         """(recipients, message) pairs the SMTP server accepted, once there are at least `count`."""

@@ -1,0 +1,40 @@
+"""Editing a content file changes the bot's answer after a reload, with no retraining."""
+from __future__ import annotations
+
+import shutil
+import uuid
+
+import pytest
+
+from firststop import launcher
+from firststop.settings import get_settings
+from tests.conftest import RunningStack, free_port
+
+
+@pytest.fixture
+def own_knowledge_stack(model_path, tmp_path, db_url):
+    """A Rasa server and an action server reading a copy of knowledge/ that the test may edit."""
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(get_settings().knowledge_dir, knowledge, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    rasa_port, action_port = free_port(), free_port()
+    env = {"DATABASE_URL": db_url, "FIRSTSTOP_VAR": str(tmp_path), "KNOWLEDGE_DIR": str(knowledge),
+           "KNOWLEDGE_CACHE": str(tmp_path / "cache"), "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook"}
+    stack = launcher.Stack(tmp_path / "log", env=env)
+    try:
+        for service in launcher.services(model_path, rasa_port=rasa_port, action_port=action_port):
+            if service.name in ("actions", "rasa"):
+                stack.start(service)
+        yield RunningStack(stack, f"http://127.0.0.1:{rasa_port}", db_url, None, tmp_path), knowledge
+    finally:
+        stack.stop_all()
+
+
+@pytest.mark.parametrize("empty_db_url", ["sqlite"], indirect=True)
+def test_an_edited_answer_is_given_without_retraining(own_knowledge_stack):
+    stack, knowledge = own_knowledge_stack
+    sender = uuid.uuid4().hex
+    assert "7, rue Alcide de Gasperi" in stack.say(sender, "what is your postal address?", timeout=120)
+    path = knowledge / "content" / "agency.yml"
+    path.write_text(path.read_text().replace("7, rue Alcide de Gasperi", "42, avenue de la Gare"))
+    reply = stack.say(sender, "what is your postal address?", timeout=120)
+    assert "42, avenue de la Gare" in reply and "Alcide" not in reply.split("Source:")[0]
