@@ -13,12 +13,11 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.conversation import enquiry_record
 from handoff.schedule import describe_reply
-from members.enquiries import PROFILES, normalise_email, profile_from_text
+from members.enquiries import PROFILES, is_phone_number, normalise_email, profile_from_text
 
 PERSONAL = ["name", "organisation", "email", "phone"]
 SKIP = {"skip", "skipped", "no", "none", "nope", "no thanks", "/deny", "-", "n/a"}
 NOT_A_NAME = SKIP | {"yes", "ok", "okay", "sure", "yep", "fine", "why", "what"}
-PHONE = re.compile(r"^\+?[0-9 ()./-]{6,25}$")
 NAME_PREFIX = re.compile(r"^(my name is|my name's|i am|i'm|im|this is|name:)\s+", re.I)
 AGENCY_CONTACT = (
     "You can reach Luxinnovation directly at info@luxinnovation.lu or +352 43 62 63-1 "
@@ -86,7 +85,7 @@ class ValidateContactForm(FormValidationAction):
         phone = str(value or "").strip()
         if phone.lower() in SKIP:
             return {"phone": "skipped"}
-        if not PHONE.match(phone) or sum(c.isdigit() for c in phone) < 6:
+        if not is_phone_number(phone):
             dispatcher.utter_message(text="That doesn't look like a phone number. Type it again, or 'skip'.")
             return {"phone": None}
         return {"phone": phone}

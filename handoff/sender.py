@@ -179,14 +179,19 @@ def run_forever(interval: float = 2.0) -> None:  # pragma: no cover - the proces
     from firststop.settings import get_settings
     from members import spool
     from members.db import session_factory
+    from members.retention import apply_retention
 
     settings = get_settings()
     factory = session_factory(settings.database_url)
     connect = smtp_factory(settings.smtp_host, settings.smtp_port, settings.smtp_security,
                            settings.smtp_user, settings.smtp_password, settings.smtp_timeout)
     log.info("hand-off sender delivering to %s:%s", settings.smtp_host, settings.smtp_port)
+    retention_due = 0.0
     while True:
         try:
+            if time.monotonic() >= retention_due:  # the daily retention pass (members/retention.py)
+                retention_due = time.monotonic() + 24 * 3600
+                log.info("retention: %s", apply_retention(factory, settings.retention_days))
             spool.replay(factory, settings.spool_dir)
             counts = deliver_due(factory, connect, settings.mail_from, settings.send_max_attempts)
             if counts:
