@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,6 +163,7 @@ def score_pipeline(knowledge: Knowledge, questions: dict, enquiries: dict) -> di
 
 
 def main(argv: list[str]) -> int:
+    warnings.filterwarnings("ignore")  # Rasa's and TensorFlow's deprecation notices are not ours to show
     verbose = "-v" in argv
     started = time.monotonic()
     settings = get_settings()
