@@ -1,12 +1,11 @@
 """The contact form's questions, one action per slot, with their texts in actions/prompts.yml."""
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import re
 
 import yaml
 from rasa_sdk import Action, Tracker

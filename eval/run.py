@@ -96,7 +96,6 @@ def parse_with_model(texts: list[str]) -> dict[str, str]:
     import logging
 
     import structlog
-
     from rasa.core.agent import Agent
 
     from firststop.launcher import ROOT, model_fingerprint

@@ -11,10 +11,10 @@ import os
 import smtplib
 import socket
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import formatdate
-from typing import Callable
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -145,7 +145,7 @@ def deliver_one(
     except smtplib.SMTPRecipientsRefused as error:
         _finish(factory, message_id, worker, status="failed", last_error=f"recipient refused: {error.recipients}")
         return "failed"
-    except (smtplib.SMTPException, OSError, socket.timeout) as error:
+    except (TimeoutError, smtplib.SMTPException, OSError) as error:
         permanent = isinstance(error, smtplib.SMTPResponseException) and 500 <= error.smtp_code < 600
         if permanent or attempts >= max_attempts:
             _finish(factory, message_id, worker, status="failed", last_error=f"{type(error).__name__}: {error}")

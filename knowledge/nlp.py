@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+
 from knowledge.content import ClusterInfo
 
 TERM_LABELS = {"technologies": "TECH", "sectors": "SECTOR", "problems": "PROBLEM"}

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from knowledge.content import AdvisorInfo, Advisors, ClusterInfo
 from knowledge.nlp import lemmas

@@ -9,15 +9,15 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.content import Advisors, ClusterInfo, Entry, load_advisors, load_clusters, load_entries
-from knowledge.nlp import build_pipeline
 import yaml
 
+from knowledge.content import Advisors, ClusterInfo, Entry, load_advisors, load_clusters, load_entries
+from knowledge.nlp import build_pipeline
 from knowledge.retrieval import KnowledgeIndex, Synonyms
+from knowledge.routing import Router
 
 OFF_TOPIC = Path(__file__).resolve().parent.parent / "bot" / "nlu" / "out_of_scope.yml"
 log = logging.getLogger(__name__)
-from knowledge.routing import Router
 
 
 @dataclass(frozen=True)

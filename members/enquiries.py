@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,7 +17,7 @@ from members.models import (
     OutboxMessage,
 )
 
-EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")  # noqa: E501
 # Free-mail domains say nothing about the organisation a person works for.
 PUBLIC_MAIL_DOMAINS = frozenset(
     "gmail.com googlemail.com yahoo.com yahoo.fr hotmail.com hotmail.fr outlook.com live.com "
@@ -28,7 +27,7 @@ PUBLIC_MAIL_DOMAINS = frozenset(
 PHONE = re.compile(r"^\+?[0-9 ()./-]{6,25}$")
 
 
-def normalise_email(text: str) -> Optional[str]:
+def normalise_email(text: str) -> str | None:
     """The address in lower case if it looks deliverable, else None."""
     candidate = text.strip().strip("<>").lower()
     if len(candidate) > 254 or not EMAIL.match(candidate):
@@ -60,7 +59,7 @@ class MailDraft:
     kind: str
     message_id: str
     to_addr: str
-    reply_to: Optional[str]
+    reply_to: str | None
     subject: str
     body_text: str
     body_html: str
@@ -73,34 +72,34 @@ class EnquiryRecord:
     conversation_id: str
     channel: str = "rest"
     summary: str = ""
-    question: Optional[str] = None
+    question: str | None = None
     language: str = "en"
-    profile: Optional[str] = None
-    cluster_id: Optional[str] = None
-    route_score: Optional[float] = None
-    route_reason: Optional[str] = None
-    advisor_id: Optional[str] = None
+    profile: str | None = None
+    cluster_id: str | None = None
+    route_score: float | None = None
+    route_reason: str | None = None
+    advisor_id: str | None = None
     status: str = "new"
-    handoff_reason: Optional[str] = None
+    handoff_reason: str | None = None
     bot_unsure: bool = False
-    consent: Optional[bool] = None
+    consent: bool | None = None
     notice_version: str = ""
-    name: Optional[str] = None
-    organisation: Optional[str] = None
-    email: Optional[str] = None
-    phone: Optional[str] = None
+    name: str | None = None
+    organisation: str | None = None
+    email: str | None = None
+    phone: str | None = None
     mails: list[MailDraft] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "EnquiryRecord":
+    def from_json(cls, data: dict) -> EnquiryRecord:
         mails = [MailDraft(**m) for m in data.pop("mails", [])]
         return cls(**data, mails=mails)
 
 
-def find_organisation(session: Session, name: Optional[str], email: Optional[str]) -> Optional[Organisation]:
+def find_organisation(session: Session, name: str | None, email: str | None) -> Organisation | None:
     """An existing organisation with this name, or else one whose e-mail domain matches."""
     if name:
         found = session.scalars(select(Organisation).where(Organisation.name_key == organisation_key(name))).first()
@@ -212,7 +211,7 @@ _PROFILE_WORDS = (
 )
 
 
-def profile_from_text(text: str) -> Optional[str]:
+def profile_from_text(text: str) -> str | None:
     """The visitor profile named in free text ('we are a small company' → 'sme'), else None."""
     lowered = text.strip().lower().replace("_", " ")
     for profile in PROFILES:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Optional
 
 from sqlalchemy import (
     Boolean,
@@ -115,11 +114,11 @@ class Organisation(Base):
     id: Mapped[int] = Column(Integer, primary_key=True)
     name: Mapped[str] = Column(String(200), nullable=False)
     name_key: Mapped[str] = Column(String(200), nullable=False, unique=True)
-    email_domain: Mapped[Optional[str]] = Column(String(255), index=True)
-    type: Mapped[Optional[str]] = Column(String(64))
-    size: Mapped[Optional[str]] = Column(String(32))
-    sector: Mapped[Optional[str]] = Column(String(200))
-    country: Mapped[Optional[str]] = Column(String(2))
+    email_domain: Mapped[str | None] = Column(String(255), index=True)
+    type: Mapped[str | None] = Column(String(64))
+    size: Mapped[str | None] = Column(String(32))
+    sector: Mapped[str | None] = Column(String(200))
+    country: Mapped[str | None] = Column(String(2))
     created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     clusters = relationship("Cluster", secondary=organisation_clusters)
     contacts = relationship("Contact", back_populates="organisation")
@@ -137,10 +136,10 @@ class Contact(Base):
     id: Mapped[int] = Column(Integer, primary_key=True)
     email: Mapped[str] = Column(String(255), nullable=False, unique=True)
     name: Mapped[str] = Column(String(200), nullable=False)
-    phone: Mapped[Optional[str]] = Column(String(64))
-    profile: Mapped[Optional[str]] = Column(String(64))
-    language: Mapped[Optional[str]] = Column(String(8))
-    organisation_id: Mapped[Optional[int]] = Column(
+    phone: Mapped[str | None] = Column(String(64))
+    profile: Mapped[str | None] = Column(String(64))
+    language: Mapped[str | None] = Column(String(8))
+    organisation_id: Mapped[int | None] = Column(
         ForeignKey("organisations.id", ondelete="SET NULL", name="fk_contacts_organisation_id")
     )
     source: Mapped[str] = Column(String(16), nullable=False, default="conversation", server_default="conversation")
@@ -169,7 +168,7 @@ class Consent(Base):
     purpose: Mapped[str] = Column(String(64), nullable=False)
     granted: Mapped[bool] = Column(Boolean, nullable=False)
     notice_version: Mapped[str] = Column(String(32), nullable=False)
-    conversation_id: Mapped[Optional[str]] = Column(String(255))
+    conversation_id: Mapped[str | None] = Column(String(255))
     recorded_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     contact = relationship("Contact", back_populates="consents")
 
@@ -192,20 +191,20 @@ class Enquiry(Base):
         DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
     )
     summary: Mapped[str] = Column(Text, nullable=False, default="")
-    question: Mapped[Optional[str]] = Column(Text)
+    question: Mapped[str | None] = Column(Text)
     language: Mapped[str] = Column(String(8), nullable=False, default="en")
-    profile: Mapped[Optional[str]] = Column(String(64))
-    cluster_id: Mapped[Optional[str]] = Column(ForeignKey("clusters.id"), index=True)
-    route_score: Mapped[Optional[float]] = Column(Float)
-    route_reason: Mapped[Optional[str]] = Column(Text)
-    advisor_id: Mapped[Optional[str]] = Column(ForeignKey("advisors.id"), index=True)
+    profile: Mapped[str | None] = Column(String(64))
+    cluster_id: Mapped[str | None] = Column(ForeignKey("clusters.id"), index=True)
+    route_score: Mapped[float | None] = Column(Float)
+    route_reason: Mapped[str | None] = Column(Text)
+    advisor_id: Mapped[str | None] = Column(ForeignKey("advisors.id"), index=True)
     status: Mapped[str] = Column(String(16), nullable=False, default="new", index=True)
-    handoff_reason: Mapped[Optional[str]] = Column(String(64))
+    handoff_reason: Mapped[str | None] = Column(String(64))
     bot_unsure: Mapped[bool] = Column(Boolean, nullable=False, default=False)
-    contact_id: Mapped[Optional[int]] = Column(
+    contact_id: Mapped[int | None] = Column(
         ForeignKey("contacts.id", ondelete="SET NULL", name="fk_enquiries_contact_id"), index=True
     )
-    anonymised_at: Mapped[Optional[datetime]] = Column(DateTime(timezone=True))  # personal text removed
+    anonymised_at: Mapped[datetime | None] = Column(DateTime(timezone=True))  # personal text removed
     contact = relationship("Contact", back_populates="enquiries")
     cluster = relationship("Cluster")
     advisor = relationship("Advisor")
@@ -225,17 +224,17 @@ class OutboxMessage(Base):
     kind: Mapped[str] = Column(String(32), nullable=False, default="handoff")
     message_id: Mapped[str] = Column(String(255), nullable=False, unique=True)
     to_addr: Mapped[str] = Column(String(255), nullable=False)
-    reply_to: Mapped[Optional[str]] = Column(String(255))
+    reply_to: Mapped[str | None] = Column(String(255))
     subject: Mapped[str] = Column(String(500), nullable=False)
     body_text: Mapped[str] = Column(Text, nullable=False)
     body_html: Mapped[str] = Column(Text, nullable=False)
     status: Mapped[str] = Column(String(16), nullable=False, default="pending", index=True)
     attempts: Mapped[int] = Column(Integer, nullable=False, default=0)
     next_attempt_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    claimed_by: Mapped[Optional[str]] = Column(String(128))
-    claimed_at: Mapped[Optional[datetime]] = Column(DateTime(timezone=True))
-    last_error: Mapped[Optional[str]] = Column(Text)
-    sent_at: Mapped[Optional[datetime]] = Column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = Column(String(128))
+    claimed_at: Mapped[datetime | None] = Column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = Column(Text)
+    sent_at: Mapped[datetime | None] = Column(DateTime(timezone=True))
     created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     enquiry = relationship("Enquiry", back_populates="outbox")
 
@@ -248,9 +247,9 @@ class StaffUser(Base):
     email: Mapped[str] = Column(String(255), nullable=False, unique=True)
     password_hash: Mapped[str] = Column(String(255), nullable=False)
     role: Mapped[str] = Column(String(16), nullable=False, default="advisor")
-    advisor_id: Mapped[Optional[str]] = Column(ForeignKey("advisors.id"))
+    advisor_id: Mapped[str | None] = Column(ForeignKey("advisors.id"))
     failed_logins: Mapped[int] = Column(Integer, nullable=False, default=0)
-    locked_until: Mapped[Optional[datetime]] = Column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = Column(DateTime(timezone=True))
     created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
@@ -263,7 +262,7 @@ class EnquiryNote(Base):
     __tablename__ = "enquiry_notes"
     id: Mapped[int] = Column(Integer, primary_key=True)
     enquiry_id: Mapped[int] = Column(ForeignKey("enquiries.id", ondelete="CASCADE"), nullable=False, index=True)
-    author_id: Mapped[Optional[int]] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     body: Mapped[str] = Column(Text, nullable=False)
     created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     author = relationship("StaffUser")
@@ -282,7 +281,7 @@ class EnquiryReview(Base):
 
     __tablename__ = "enquiry_reviews"
     enquiry_id: Mapped[int] = Column(ForeignKey("enquiries.id", ondelete="CASCADE"), primary_key=True)
-    reviewer_id: Mapped[Optional[int]] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    reviewer_id: Mapped[int | None] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     reviewer = relationship("StaffUser")
 
@@ -293,7 +292,7 @@ class EnquiryActivity(Base):
     __tablename__ = "enquiry_activity"
     id: Mapped[int] = Column(Integer, primary_key=True)
     enquiry_id: Mapped[int] = Column(ForeignKey("enquiries.id", ondelete="CASCADE"), nullable=False, index=True)
-    staff_id: Mapped[Optional[int]] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    staff_id: Mapped[int | None] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     action: Mapped[str] = Column(String(32), nullable=False)
     detail: Mapped[str] = Column(Text, nullable=False, default="")
     at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
@@ -308,10 +307,10 @@ class FlaggedMessage(Base):
     event_id: Mapped[int] = Column(Integer, nullable=False, unique=True)  # events.id; Rasa owns that table
     conversation_id: Mapped[str] = Column(String(255), nullable=False, index=True)
     text: Mapped[str] = Column(Text, nullable=False)
-    predicted_intent: Mapped[Optional[str]] = Column(String(255))
-    confidence: Mapped[Optional[float]] = Column(Float)
+    predicted_intent: Mapped[str | None] = Column(String(255))
+    confidence: Mapped[float | None] = Column(Float)
     correct_intent: Mapped[str] = Column(String(255), nullable=False)
-    flagged_by: Mapped[Optional[int]] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    flagged_by: Mapped[int | None] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     flagged_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     staff = relationship("StaffUser")
 
@@ -328,9 +327,9 @@ class ConversationIndex(Base):
     visitor_messages: Mapped[int] = Column(Integer, nullable=False, default=0)
     search_text: Mapped[str] = Column(Text, nullable=False, default="")
     # PostgreSQL: to_tsvector('simple', search_text), kept by console.search, GIN-indexed; always NULL on SQLite.
-    search_vector: Mapped[Optional[str]] = Column(Text().with_variant(TSVECTOR(), "postgresql"))
-    last_visitor_event_id: Mapped[Optional[int]] = Column(Integer)
-    last_visitor_text: Mapped[Optional[str]] = Column(Text)
+    search_vector: Mapped[str | None] = Column(Text().with_variant(TSVECTOR(), "postgresql"))
+    last_visitor_event_id: Mapped[int | None] = Column(Integer)
+    last_visitor_text: Mapped[str | None] = Column(Text)
     last_visitor_unanswered: Mapped[bool] = Column(Boolean, nullable=False, default=False)
 
 
@@ -350,7 +349,7 @@ class DisabledAccount(Base):
 
     __tablename__ = "disabled_accounts"
     staff_user_id: Mapped[int] = Column(ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True)
-    disabled_by: Mapped[Optional[int]] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    disabled_by: Mapped[int | None] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     disabled_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 

@@ -7,7 +7,7 @@ import logging
 import os
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError, OperationalError, DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from members.enquiries import EnquiryRecord, log_enquiry

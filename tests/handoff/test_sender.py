@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from tests.conftest import free_port
 from handoff import sender
 from handoff.compose import HandoffFacts, handoff_mail
 from handoff.mailsink import start as start_sink
 from members.enquiries import EnquiryRecord
 from members.models import OutboxMessage
 from members.spool import write_enquiry
+from tests.conftest import free_port
 
 MAIL_FROM = "FirstStop <firststop@example.org>"
 

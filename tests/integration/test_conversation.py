@@ -12,7 +12,7 @@ def enquiry_of(stack, sender_id) -> Enquiry | None:
     with session_factory(stack.database_url)() as session:
         enquiry = session.scalars(select(Enquiry).where(Enquiry.conversation_id == sender_id)).first()
         if enquiry is not None:
-            enquiry.contact, enquiry.outbox  # load before the session closes
+            _ = (enquiry.contact, enquiry.outbox)  # load before the session closes
         return enquiry
 
 

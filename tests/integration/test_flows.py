@@ -14,7 +14,7 @@ def enquiries(stack, sender_id):
     with session_factory(stack.database_url)() as session:
         rows = session.scalars(select(Enquiry).where(Enquiry.conversation_id == sender_id)).all()
         for row in rows:
-            row.contact, row.outbox, row.advisor
+            _ = (row.contact, row.outbox, row.advisor)  # load before the session closes
         return rows
 
 

@@ -72,7 +72,9 @@ def test_retention_deletes_or_anonymises_only_what_is_old_and_not_open(seeded):
     assert (conversations(db), emails(db), count(db, Enquiry), count(db, Consent)) == before  # dry run: no change
 
     report = apply_retention(db, 180, batch_size=2)
-    counts = lambda r: {k: v for k, v in r.as_dict().items() if k not in ("dry_run", "cutoff")}
+    def counts(r):
+        return {k: v for k, v in r.as_dict().items() if k not in ("dry_run", "cutoff")}
+
     assert counts(report) == counts(preview)  # the dry run counted exactly what the real run removed
     assert (report.conversations_deleted, report.enquiries_anonymised, report.mails_blanked) == (4, 3, 3)
     assert (report.contacts_deleted, report.consents_deleted, report.organisations_deleted) == (1, 1, 1)
