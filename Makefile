@@ -32,6 +32,7 @@ web_widget/node_modules/.package-lock.json: web_widget/package-lock.json
 	npm ci --prefix web_widget --no-audit --no-fund
 
 test: $(VENV)/.installed web_widget/node_modules/.package-lock.json
+	$(VENV)/bin/ruff check .
 	node --test web_widget/tests/
 	$(PY) -m pytest
 
