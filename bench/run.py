@@ -218,7 +218,8 @@ def firststop_checks(database_url: str, conversations: int, timeout: float = 60)
 
 
 @contextmanager
-def firststop_running(use_sqlite: bool, run_dir: Path, extra_env: dict[str, str]) -> Iterator[tuple[Target, str]]:
+def firststop_running(use_sqlite: bool, run_dir: Path, extra_env: dict[str, str],
+                      endpoints: str | None = None, model_path: str | None = None) -> Iterator[tuple[Target, str]]:
     """The full FirstStop stack (PostgreSQL or SQLite database made for the run) on free ports, started and timed."""
     import pytest
 
@@ -232,6 +233,9 @@ def firststop_running(use_sqlite: bool, run_dir: Path, extra_env: dict[str, str]
     result.training_seconds, result.training_note = firststop_training(log_dir)
     if trained:
         result.checks["trained_for_this_run_s"] = round(trained, 1)
+    if model_path:
+        model = Path(model_path).resolve()
+        result.training_note += f"; this run served another model, {model}"
     try:
         database_url, drop = make_database("sqlite" if use_sqlite else "postgresql", run_dir)
     except pytest.skip.Exception as error:  # make_database skips when there is no PostgreSQL server
@@ -248,6 +252,8 @@ def firststop_running(use_sqlite: bool, run_dir: Path, extra_env: dict[str, str]
             **extra_env,
         }
         for service in launcher.services(model, rasa_port=rasa_port, action_port=action_port, smtp_port=smtp_port):
+            if endpoints:
+                service.command = [endpoints if part == "endpoints.yml" else part for part in service.command]
             if service.name == "rasa":
                 result.startup = start_watched(stack, service)
             elif service.name in ("mailsink", "actions", "sender"):
@@ -424,6 +430,8 @@ def main() -> None:
                         help="Sanic workers for FirstStop's Rasa server (more than 1 uses the Redis lock store)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the FirstStop processes (for measuring a lever)")
+    parser.add_argument("--endpoints", help="another endpoints file for FirstStop's Rasa server (for measuring a lever)")
+    parser.add_argument("--model", help="another trained FirstStop model, e.g. from another config (for measuring a lever)")
     parser.add_argument("--out", default=str(BENCH_DIR / "last.json"))
     args = parser.parse_args()
     levels = parse_levels(args.levels)
@@ -438,7 +446,9 @@ def main() -> None:
         targets_under_test: list[Target] = []
         fs = database_url = None
         if not args.only_stock:
-            fs, database_url = running.enter_context(firststop_running(args.sqlite, run_dir, extra_env))
+            fs, database_url = running.enter_context(
+                firststop_running(args.sqlite, run_dir, extra_env, args.endpoints and str(Path(args.endpoints).resolve()),
+                                  args.model))
             targets_under_test.append(fs)
         stock = None if args.skip_stock else running.enter_context(stock_running(run_dir))
         if stock:
@@ -458,7 +468,8 @@ def main() -> None:
             "cpus": os.cpu_count(), "python": platform.python_version(),
             "load_average_before": load_before, "load_average_after": proc.load_average(),
             "database": "sqlite" if args.sqlite else "postgresql", "rasa_workers": args.rasa_workers,
-            "extra_env": extra_env, "levels": args.levels,
+            "extra_env": extra_env, "endpoints": args.endpoints or "endpoints.yml", "model": args.model,
+            "levels": args.levels,
             "firststop": fs.result.__dict__, "stock": stock.result.__dict__ if stock else None,
         }
         report["targets"] = targets(report["firststop"], report["stock"])

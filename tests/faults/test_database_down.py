@@ -66,9 +66,10 @@ def test_an_outage_under_load_loses_no_contact(fault_stack):
 
 
 def test_enquiries_wait_in_the_spool_while_the_action_server_cannot_reach_the_database(fault_stack):
-    """Only the action server loses the database (Rasa's conversation store still answers): the visitor is
-    told the enquiry is kept, it waits on disk, and the sender's loop writes it, once, when the database is back."""
-    stack = fault_stack("postgresql", proxy=True, behind_proxy=("actions",))
+    """Only the action server and the sender lose the database (Rasa's conversation store still answers): the
+    visitor is told the enquiry is kept, it waits on disk, and the sender's loop writes it, once, when the
+    database is back."""
+    stack = fault_stack("postgresql", proxy=True, behind_proxy=("actions", "sender"))
     visitors = 3
     stack.proxy.cut()
     for number in range(visitors):

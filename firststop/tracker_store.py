@@ -1,0 +1,113 @@
+"""The member-database tracker store, made to serve many visitors at once from one Rasa process.
+
+Rasa's SQLTrackerStore talks to the database synchronously inside its async methods, so while PostgreSQL
+answers, the Rasa server's one event loop serves nobody else; each save first counts the conversation's
+stored events again; and each message rebuilds the tracker by replaying every event of the session.
+Here each round trip runs in a worker thread, so other visitors' messages are parsed and predicted
+meanwhile; a save appends only the events the tracker didn't have when it was read (the lock store keeps a
+conversation to one message at a time, so that count is still true); and the tracker saved at the end of a
+turn is held in memory and handed back for the next message when the database shows no event written
+since (one indexed `max(id)` query), which works with several Rasa processes too. What is stored is
+exactly what Rasa stores.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import func
+
+from members.tracker import MemberDatabaseTrackerStore
+
+STORED = "_firststop_stored_events"  # attribute on a tracker: how many of its events the database holds
+HELD_TRACKERS = 200  # conversations kept in memory between messages (the most recently active)
+
+
+class ConcurrentTrackerStore(MemberDatabaseTrackerStore):
+    """MemberDatabaseTrackerStore whose database work runs off the event loop, with fewer queries and replays."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held: OrderedDict[str, tuple[int, DialogueStateTracker]] = OrderedDict()
+        self._held_lock = threading.Lock()
+
+    def _take_held(self, sender_id: str) -> tuple[int, DialogueStateTracker] | None:
+        """The tracker held for this conversation, removed from memory: a turn that fails won't be saved."""
+        with self._held_lock:
+            return self._held.pop(sender_id, None)
+
+    def _hold(self, sender_id: str, last_event_id: int, tracker: DialogueStateTracker) -> None:
+        if self.event_broker is not None:  # streaming compares the saved tracker with a fresh read of it
+            return
+        with self._held_lock:
+            self._held[sender_id] = (last_event_id, tracker)
+            self._held.move_to_end(sender_id)
+            while len(self._held) > HELD_TRACKERS:
+                self._held.popitem(last=False)
+
+    def _last_event_id(self, session, sender_id: str) -> int | None:
+        return session.query(func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
+
+    def _read(self, sender_id: str, all_sessions: bool) -> DialogueStateTracker | None:
+        """SQLTrackerStore._retrieve, in a worker thread: the held tracker if nothing was written since."""
+        held = None if all_sessions else self._take_held(sender_id)
+        with self.session_scope() as session:
+            if held is not None and self._last_event_id(session, sender_id) == held[0]:
+                return held[1]
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=all_sessions).all()
+            events = [json.loads(row.data) for row in rows]
+            last_event_id = rows[-1].id if rows else None
+        if not (self.domain and events):
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        if not all_sessions:
+            setattr(tracker, STORED, len(tracker.events))
+            tracker._firststop_last_event_id = last_event_id
+        return tracker
+
+    def _write(self, tracker: DialogueStateTracker) -> None:
+        """SQLTrackerStore.save's database part, in a worker thread: append the events not stored yet."""
+        with self.session_scope() as session:
+            stored = getattr(tracker, STORED, None)
+            if stored is None:
+                stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            new_events = list(tracker.events)[stored:]
+            rows = []
+            for event in new_events:
+                data: dict[str, Any] = event.as_dict()
+                rows.append(self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=event.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
+                    action_name=data.get("name"),
+                    data=json.dumps(data),
+                ))
+            session.add_all(rows)
+            session.flush()
+            last_event_id = rows[-1].id if rows else getattr(tracker, "_firststop_last_event_id", None)
+            session.commit()
+        setattr(tracker, STORED, len(tracker.events))
+        tracker._firststop_last_event_id = last_event_id
+        # A session that restarted is read back from the database (its events only), as Rasa would.
+        restarted = stored and any(isinstance(event, SessionStarted) for event in new_events)
+        if last_event_id is not None and not restarted:
+            self._hold(tracker.sender_id, last_event_id, tracker)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The tracker of the conversation's latest session."""
+        return await asyncio.to_thread(self._read, sender_id, False)
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
+        """The tracker with the events of every session."""
+        return await asyncio.to_thread(self._read, conversation_id, True)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the tracker's new events."""
+        await self.stream_events(tracker)
+        await asyncio.to_thread(self._write, tracker)
