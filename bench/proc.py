@@ -42,17 +42,20 @@ def cpu_seconds(pid: int) -> float:
     return total / TICKS
 
 
+def process_rss_mb(pid: int) -> float:
+    """Resident memory of one process in MB (VmRSS), 0 if it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of the process tree in MB (sum of VmRSS; shared pages counted per process)."""
-    total_kb = 0
-    for member in tree(pid):
-        try:
-            for line in Path(f"/proc/{member}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total_kb += int(line.split()[1])
-        except OSError:
-            continue
-    return total_kb / 1024
+    return sum(process_rss_mb(member) for member in tree(pid))
 
 
 def load_average() -> tuple[float, float, float]:

@@ -70,10 +70,13 @@ class BotResult:
     """Everything measured for one bot."""
 
     name: str
+    tag: str
+    short: str = ""
     levels: list[dict] = field(default_factory=list)
     startup: dict[str, float | None] = field(default_factory=dict)
     rss_mb: dict[str, float] = field(default_factory=dict)
     pss_mb: dict[str, float] = field(default_factory=dict)
+    largest_process_rss_mb: dict[str, float] = field(default_factory=dict)
     training_seconds: float | None = None
     training_note: str = ""
     checks: dict[str, object] = field(default_factory=dict)
@@ -118,6 +121,8 @@ class Target:
         for role, pid in self.pids.items():
             self.result.rss_mb[f"{role}_{moment}"] = round(proc.rss_mb(pid), 1)
             self.result.pss_mb[f"{role}_{moment}"] = round(proc.pss_mb(pid), 1)
+            largest = max(proc.process_rss_mb(member) for member in proc.tree(pid))
+            self.result.largest_process_rss_mb[f"{role}_{moment}"] = round(largest, 1)
 
 
 def measure_level(target: Target, concurrency: int, conversations: int) -> dict:
@@ -125,7 +130,7 @@ def measure_level(target: Target, concurrency: int, conversations: int) -> dict:
     name = target.result.name
     before = {role: proc.cpu_seconds(pid) for role, pid in target.pids.items()}
     level: LevelResult = asyncio.run(run_level(target.url, target.script, conversations, concurrency,
-                                               tag=f"bench-{name.split()[0].lower()}"))
+                                               tag=f"bench-{target.result.tag}"))
     after = {role: proc.cpu_seconds(pid) for role, pid in target.pids.items()}
     messages = max(1, level.messages)
     errors = level.errors
@@ -218,16 +223,21 @@ def firststop_checks(database_url: str, conversations: int, timeout: float = 60)
 
 
 @contextmanager
-def firststop_running(use_sqlite: bool, run_dir: Path, extra_env: dict[str, str],
+def firststop_running(workers: int, use_sqlite: bool, run_dir: Path, extra_env: dict[str, str],
                       endpoints: str | None = None, model_path: str | None = None) -> Iterator[tuple[Target, str]]:
-    """The full FirstStop stack (PostgreSQL or SQLite database made for the run) on free ports, started and timed."""
+    """The full FirstStop stack (PostgreSQL or SQLite database made for the run) on free ports, started and timed;
+    with several Sanic workers, the Rasa server locks conversations in Redis."""
     import pytest
 
     from tests.conftest import free_port, make_database  # the tests' own database set-up
 
-    result = BotResult("FirstStop")
+    name = "FirstStop" if workers == 1 else f"FirstStop, {workers} workers"
+    result = BotResult(name, f"firststop-w{workers}", "FS" if workers == 1 else f"FS {workers}w")
+    run_dir = run_dir / result.tag
     log_dir = run_dir / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
+    if workers > 1:
+        extra_env = {**extra_env, "SANIC_WORKERS": str(workers), "LOCK_STORE": "redis"}
     launcher.build_knowledge()
     model, trained = launcher.train_if_needed(log_dir)
     result.training_seconds, result.training_note = firststop_training(log_dir)
@@ -240,7 +250,7 @@ def firststop_running(use_sqlite: bool, run_dir: Path, extra_env: dict[str, str]
         database_url, drop = make_database("sqlite" if use_sqlite else "postgresql", run_dir)
     except pytest.skip.Exception as error:  # make_database skips when there is no PostgreSQL server
         raise SystemExit(f"no PostgreSQL server for the benchmark ({error}); run with --sqlite") from None
-    print(f"• FirstStop on {database_url.split('@')[-1]}, model {model.name}", flush=True)
+    print(f"• {name} on {database_url.split('@')[-1]}, model {model.name}", flush=True)
     stack = launcher.Stack(log_dir)
     try:
         launcher.prepare_database(database_url)
@@ -277,7 +287,7 @@ def stock_running(run_dir: Path) -> Iterator[Target]:
     """The stock `rasa init` bot (in-memory tracker store, no action server) on a free port, started and timed."""
     from tests.conftest import free_port
 
-    result = BotResult("stock rasa init")
+    result = BotResult("stock rasa init", "stock", "stock")
     log_dir = run_dir / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
     model, result.training_seconds, result.training_note = stock_bot(log_dir)
@@ -301,122 +311,128 @@ def stock_running(run_dir: Path) -> Iterator[Target]:
         stack.stop_all()
 
 
-def _fmt(value, digits: int = 0, unit: str = "") -> str:
-    if value is None:
-        return "—"
-    return f"{value:,.{digits}f}{unit}"
+def _fmt(value, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
 
 
-def _ratio(first, second, digits: int = 2) -> str:
-    if not first or not second:
-        return "—"
-    return f"{first / second:.{digits}f}×"
+def _ratio(first, second) -> str:
+    return "—" if not first or not second else f"{first / second:.2f}×"
+
+
+def _level(result: dict | None, concurrency: int) -> dict | None:
+    return next((lv for lv in result["levels"] if lv["concurrency"] == concurrency), None) if result else None
+
+
+def metric_rows(variants: list[dict], stock: dict | None) -> list[tuple[str, list, int]]:
+    """(label, value per bot with the stock bot last, digits) for the summary table."""
+    bots = variants + [stock]
+
+    def per_bot(get) -> list:
+        values = []
+        for bot in bots:
+            try:
+                values.append(get(bot) if bot else None)
+            except (KeyError, TypeError):
+                values.append(None)
+        return values
+
+    rows = []
+    for lv in variants[0]["levels"]:
+        c = lv["concurrency"]
+        rows.append((f"messages/s at {c} concurrent", per_bot(lambda b, c=c: _level(b, c)["messages_per_s"]), 1))
+    for lv in variants[0]["levels"]:
+        c = lv["concurrency"]
+        for q in ("p50", "p95", "p99"):
+            rows.append((f"{q} latency at {c} concurrent (ms)",
+                         per_bot(lambda b, c=c, q=q: _level(b, c)["latency_ms"]["all"][q]), 0))
+    for lv in variants[0]["levels"]:
+        c = lv["concurrency"]
+        rows.append((f"Rasa CPU ms/message at {c} concurrent",
+                     per_bot(lambda b, c=c: _level(b, c)["cpu_ms_per_message"]["rasa"]), 1))
+        rows.append((f"action server CPU ms/message at {c}",
+                     per_bot(lambda b, c=c: _level(b, c)["cpu_ms_per_message"]["actions"]), 1))
+    rows += [
+        ("errors (all levels)", per_bot(lambda b: sum(lv["errors"] for lv in b["levels"])), 0),
+        ("Rasa RSS, all processes, after load (MB)", per_bot(lambda b: b["rss_mb"]["rasa_after_load"]), 0),
+        ("Rasa RSS, largest process (MB)", per_bot(lambda b: b["largest_process_rss_mb"]["rasa_after_load"]), 0),
+        ("Rasa PSS, all processes, after load (MB)", per_bot(lambda b: b["pss_mb"]["rasa_after_load"]), 0),
+        ("action server RSS after load (MB)", per_bot(lambda b: b["rss_mb"]["actions_after_load"]), 0),
+        ("Rasa start → healthy (s)", per_bot(lambda b: b["startup"]["start_to_healthy_s"]), 1),
+        ("Rasa start → 'Loading model' line (s)", per_bot(lambda b: b["startup"]["start_to_loading_line_s"]), 1),
+        ("'Loading model' → 'up and running' (s)", per_bot(lambda b: b["startup"]["loading_line_to_up_s"]), 1),
+        ("action server start → healthy (s)", per_bot(lambda b: b["startup"]["actions_start_to_healthy_s"]), 1),
+        ("training time (s)", per_bot(lambda b: b["training_seconds"]), 1),
+    ]
+    return rows
 
 
 def render(report: dict) -> str:
     """The benchmark as plain-text tables."""
-    fs, stock = report["firststop"], report.get("stock")
+    variants, stock = report["firststop"], report.get("stock")
     title = (
         f"FirstStop benchmark — {report['when']} — {report['cpus']} CPUs — load average before "
         f"{report['load_average_before'][0]:.2f}, after {report['load_average_after'][0]:.2f} — database "
-        f"{report['database']} — Rasa workers {report['rasa_workers']}"
+        f"{report['database']}"
     )
-    lines = [title, ""]
-    rows: list[tuple[str, str, str, str]] = []
-
-    def level_of(result, concurrency):
-        return next((lv for lv in result["levels"] if lv["concurrency"] == concurrency), None) if result else None
-
-    for lv in fs["levels"]:
-        c = lv["concurrency"]
-        st = level_of(stock, c)
-        rows.append((f"messages/s at {c} concurrent", _fmt(lv["messages_per_s"], 1),
-                     _fmt(st and st["messages_per_s"], 1), _ratio(lv["messages_per_s"], st and st["messages_per_s"])))
-    for lv in fs["levels"]:
-        c = lv["concurrency"]
-        st = level_of(stock, c)
-        for q in ("p50", "p95", "p99"):
-            mine, theirs = lv["latency_ms"]["all"][q], st and st["latency_ms"]["all"][q]
-            rows.append((f"{q} latency at {c} concurrent (ms)", _fmt(mine), _fmt(theirs), _ratio(mine, theirs)))
-    for lv in fs["levels"]:
-        c = lv["concurrency"]
-        st = level_of(stock, c)
-        rows.append((f"Rasa CPU ms/message at {c} concurrent", _fmt(lv["cpu_ms_per_message"]["rasa"], 1),
-                     _fmt(st and st["cpu_ms_per_message"]["rasa"], 1),
-                     _ratio(lv["cpu_ms_per_message"]["rasa"], st and st["cpu_ms_per_message"]["rasa"])))
-        rows.append((f"action server CPU ms/message at {c}", _fmt(lv["cpu_ms_per_message"]["actions"], 1), "(none)", ""))
-    rows += [
-        ("errors (all levels)", str(sum(lv["errors"] for lv in fs["levels"])),
-         str(sum(lv["errors"] for lv in stock["levels"])) if stock else "—", ""),
-        ("Rasa RSS idle / after load (MB)", f"{_fmt(fs['rss_mb']['rasa_idle'])} / {_fmt(fs['rss_mb']['rasa_after_load'])}",
-         f"{_fmt(stock['rss_mb']['rasa_idle'])} / {_fmt(stock['rss_mb']['rasa_after_load'])}" if stock else "—",
-         _ratio(fs["rss_mb"]["rasa_after_load"], stock and stock["rss_mb"]["rasa_after_load"])),
-        ("Rasa PSS after load (MB)", _fmt(fs["pss_mb"]["rasa_after_load"]),
-         _fmt(stock and stock["pss_mb"]["rasa_after_load"]),
-         _ratio(fs["pss_mb"]["rasa_after_load"], stock and stock["pss_mb"]["rasa_after_load"])),
-        ("action server RSS idle / after load (MB)",
-         f"{_fmt(fs['rss_mb']['actions_idle'])} / {_fmt(fs['rss_mb']['actions_after_load'])}", "(none)", ""),
-        ("Rasa start → healthy (s)", _fmt(fs["startup"]["start_to_healthy_s"], 1),
-         _fmt(stock and stock["startup"]["start_to_healthy_s"], 1),
-         _ratio(fs["startup"]["start_to_healthy_s"], stock and stock["startup"]["start_to_healthy_s"])),
-        ("Rasa start → 'Loading model' line (s)", _fmt(fs["startup"]["start_to_loading_line_s"], 1),
-         _fmt(stock and stock["startup"]["start_to_loading_line_s"], 1), ""),
-        ("'Loading model' → 'up and running' (s)", _fmt(fs["startup"]["loading_line_to_up_s"], 1),
-         _fmt(stock and stock["startup"]["loading_line_to_up_s"], 1),
-         _ratio(fs["startup"]["loading_line_to_up_s"], stock and stock["startup"]["loading_line_to_up_s"])),
-        ("action server start → healthy (s)", _fmt(fs["startup"]["actions_start_to_healthy_s"], 1), "(none)", ""),
-        ("training time (s)", _fmt(fs["training_seconds"], 1), _fmt(stock and stock["training_seconds"], 1),
-         _ratio(fs["training_seconds"], stock and stock["training_seconds"])),
-    ]
-    width = max(len(r[0]) for r in rows)
-    lines.append(f"{'':<{width}}  {'FirstStop':>15}  {'stock':>15}  {'FirstStop/stock':>15}")
-    lines += [f"{a:<{width}}  {b:>15}  {c:>15}  {d:>15}" for a, b, c, d in rows]
-    for result in (fs, stock):
-        if not result:
-            continue
+    names = [v["short"] for v in variants] + ["stock"]
+    ratio_names = [f"{v['short']}/stock" for v in variants]
+    rows = metric_rows(variants, stock)
+    width = max(len(label) for label, _, _ in rows)
+    column = max(11, *(len(n) + 2 for n in names + ratio_names))
+    lines = [title, "", f"{'':<{width}}" + "".join(f"{n:>{column}}" for n in names + ratio_names)]
+    for label, values, digits in rows:
+        cells = [_fmt(v, digits) for v in values] + [_ratio(v, values[-1]) for v in values[:-1]]
+        lines.append(f"{label:<{width}}" + "".join(f"{c:>{column}}" for c in cells))
+    for result in variants + ([stock] if stock else []):
         lines += ["", f"{result['name']}: latency per turn type, ms (p50 / p95 / p99)"]
-        kinds = list(result["levels"][0]["latency_ms"])
-        header = "".join(f"{str(lv['concurrency']) + ' concurrent':>22}" for lv in result["levels"])
-        lines.append(f"{'turn':<14}{header}")
-        for kind in kinds:
+        lines.append(f"{'turn':<14}" + "".join(f"{str(lv['concurrency']) + ' concurrent':>22}"
+                                               for lv in result["levels"]))
+        for kind in result["levels"][0]["latency_ms"]:
             cells = ""
             for lv in result["levels"]:
                 s = lv["latency_ms"].get(kind)
                 cell = "{p50:.0f} / {p95:.0f} / {p99:.0f}".format(**s) if s else "—"
                 cells += f"{cell:>22}"
             lines.append(f"{kind:<14}{cells}")
-    lines += ["", f"FirstStop training: {fs['training_note']}"]
+    lines += ["", f"FirstStop training: {variants[0]['training_note']}"]
     if stock:
         lines.append(f"stock training: {stock['training_note']}")
-    checks = fs["checks"]
-    lines.append(
-        f"FirstStop data after the load: {checks.get('conversations')} conversations → {checks.get('enquiries')} "
-        f"enquiries ({checks.get('handed_off')} handed off), {checks.get('contacts')} contacts, "
-        f"outbox {checks.get('outbox')}"
-    )
-    lines += ["", "targets (issue 9):"] + [f"  {'met ' if ok else 'NOT met'}  {text}" for text, ok in report["targets"]]
+    for variant in variants:
+        checks = variant["checks"]
+        lines.append(
+            f"{variant['name']}, data after the load: {checks.get('conversations')} conversations → "
+            f"{checks.get('enquiries')} enquiries ({checks.get('handed_off')} handed off), {checks.get('contacts')} "
+            f"contacts, outbox {checks.get('outbox')}"
+        )
+    lines += ["", "targets (issue 9), per FirstStop configuration:"]
+    lines += [f"  {'met    ' if ok else 'NOT met'}  {text}" for text, ok in report["targets"]]
     return "\n".join(lines)
 
 
-def targets(fs: dict, stock: dict | None) -> list[tuple[str, bool]]:
-    """The issue's targets, checked against this run."""
+def targets(variants: list[dict], stock: dict | None) -> list[tuple[str, bool]]:
+    """The issue's targets, checked for each FirstStop configuration against this run."""
     found = []
-    if stock:
-        best_fs = max(lv["messages_per_s"] for lv in fs["levels"])
-        best_stock = max(lv["messages_per_s"] for lv in stock["levels"])
-        found.append((f"throughput ≥ 2× stock: {best_fs:.1f} vs {best_stock:.1f} messages/s (best level)",
-                      best_fs >= 2 * best_stock))
-        at10 = [(a, b) for a in fs["levels"] for b in stock["levels"] if a["concurrency"] == b["concurrency"] == 10]
-        if at10:
-            a, b = at10[0]
-            mine, theirs = a["latency_ms"]["all"]["p95"], b["latency_ms"]["all"]["p95"]
-            found.append((f"p95 at 10 concurrent ≤ half of stock: {mine:.0f} vs {theirs:.0f} ms", mine <= theirs / 2))
-    healthy = fs["startup"]["start_to_healthy_s"]
-    found.append((f"model load < 15 s: Rasa start → healthy {healthy:.1f} s", healthy < 15))
-    rss = max(fs["rss_mb"]["rasa_idle"], fs["rss_mb"]["rasa_after_load"])
-    found.append((f"Rasa server RSS < 1 GB: {rss:.0f} MB", rss < 1024))
-    errors = sum(lv["errors"] for lv in fs["levels"])
-    found.append((f"every FirstStop turn answered as expected: {errors} errors", errors == 0))
+    for fs in variants:
+        name = fs["name"]
+        if stock:
+            for lv in fs["levels"]:
+                theirs = _level(stock, lv["concurrency"])
+                if theirs and lv["concurrency"] > 1:
+                    found.append((f"{name}: throughput ≥ 2× stock at {lv['concurrency']} concurrent: "
+                                  f"{lv['messages_per_s']:.1f} vs {theirs['messages_per_s']:.1f} messages/s",
+                                  lv["messages_per_s"] >= 2 * theirs["messages_per_s"]))
+            mine, theirs = _level(fs, 10), _level(stock, 10)
+            if mine and theirs:
+                a, b = mine["latency_ms"]["all"]["p95"], theirs["latency_ms"]["all"]["p95"]
+                found.append((f"{name}: p95 at 10 concurrent ≤ half of stock: {a:.0f} vs {b:.0f} ms", a <= b / 2))
+        healthy = fs["startup"]["start_to_healthy_s"]
+        found.append((f"{name}: model load < 15 s: Rasa start → healthy {healthy:.1f} s", healthy < 15))
+        rss, largest, pss = (fs["rss_mb"]["rasa_after_load"], fs["largest_process_rss_mb"]["rasa_after_load"],
+                             fs["pss_mb"]["rasa_after_load"])
+        found.append((f"{name}: Rasa server RSS < 1 GB: {rss:.0f} MB over its processes "
+                      f"(largest process {largest:.0f} MB, PSS {pss:.0f} MB)", rss < 1024))
+        errors = sum(lv["errors"] for lv in fs["levels"])
+        found.append((f"{name}: every turn answered as expected: {errors} errors", errors == 0))
     return found
 
 
@@ -425,9 +441,9 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help="FirstStop on SQLite instead of a PostgreSQL database")
     parser.add_argument("--levels", default=DEFAULT_LEVELS, help=f"concurrency:conversations,… (default {DEFAULT_LEVELS})")
     parser.add_argument("--skip-stock", action="store_true", help="don't run the stock bot")
-    parser.add_argument("--only-stock", action="store_true", help="run only the stock bot")
-    parser.add_argument("--rasa-workers", type=int, default=1,
-                        help="Sanic workers for FirstStop's Rasa server (more than 1 uses the Redis lock store)")
+    parser.add_argument("--rasa-workers", default="1,2",
+                        help="FirstStop configurations to run, by Sanic workers of the Rasa server (default 1,2: "
+                        "the default set-up, and two workers sharing the Redis lock store)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the FirstStop processes (for measuring a lever)")
     parser.add_argument("--endpoints", help="another endpoints file for FirstStop's Rasa server (for measuring a lever)")
@@ -436,41 +452,32 @@ def main() -> None:
     args = parser.parse_args()
     levels = parse_levels(args.levels)
     extra_env = dict(item.split("=", 1) for item in args.env)
-    if args.rasa_workers > 1:
-        extra_env.update(SANIC_WORKERS=str(args.rasa_workers), LOCK_STORE="redis")
+    endpoints = args.endpoints and str(Path(args.endpoints).resolve())
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     load_before = proc.load_average()
     with tempfile.TemporaryDirectory(prefix="run-", dir=BENCH_DIR) as tmp, ExitStack() as running:
         run_dir = Path(tmp)
-        targets_under_test: list[Target] = []
-        fs = database_url = None
-        if not args.only_stock:
-            fs, database_url = running.enter_context(
-                firststop_running(args.sqlite, run_dir, extra_env, args.endpoints and str(Path(args.endpoints).resolve()),
-                                  args.model))
-            targets_under_test.append(fs)
+        variants: list[tuple[Target, str]] = [
+            running.enter_context(firststop_running(int(w), args.sqlite, run_dir, extra_env, endpoints, args.model))
+            for w in args.rasa_workers.split(",")
+        ]
         stock = None if args.skip_stock else running.enter_context(stock_running(run_dir))
-        if stock:
-            targets_under_test.append(stock)
-        # Level by level, one bot then the other, so both meet the same load from the rest of the machine.
+        # Level by level, one bot after the other, so all meet the same load from the rest of the machine.
         for concurrency, conversations in levels:
-            for target in targets_under_test:
+            for target in [t for t, _ in variants] + ([stock] if stock else []):
                 target.result.levels.append(measure_level(target, concurrency, conversations))
-        if fs:
-            fs.result.checks.update(firststop_checks(database_url, sum(c for _, c in levels)))
+        for target, database_url in variants:
+            target.result.checks.update(firststop_checks(database_url, sum(c for _, c in levels)))
         running.close()
-        if fs is None:
-            print(json.dumps(stock.result.__dict__, indent=1))
-            return
         report = {
             "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "cpus": os.cpu_count(), "python": platform.python_version(),
             "load_average_before": load_before, "load_average_after": proc.load_average(),
-            "database": "sqlite" if args.sqlite else "postgresql", "rasa_workers": args.rasa_workers,
+            "database": "sqlite" if args.sqlite else "postgresql",
             "extra_env": extra_env, "endpoints": args.endpoints or "endpoints.yml", "model": args.model,
             "levels": args.levels,
-            "firststop": fs.result.__dict__, "stock": stock.result.__dict__ if stock else None,
+            "firststop": [t.result.__dict__ for t, _ in variants], "stock": stock.result.__dict__ if stock else None,
         }
         report["targets"] = targets(report["firststop"], report["stock"])
         report["total_seconds"] = round(time.monotonic() - started, 1)
