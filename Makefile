@@ -42,6 +42,7 @@ eval: $(VENV)/.installed
 bench: $(VENV)/.installed
 	node web_widget/size.mjs
 	$(PY) -m bench.run
+	$(PY) -m bench.console_bench
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
