@@ -1,7 +1,7 @@
 """PostgreSQL becomes unreachable under load (a TCP proxy between FirstStop and the server is cut; the real
 server is never touched), then comes back: visitors are told the truth meanwhile, and no contact is lost.
 
-The outage lasts FAULT_DB_OUTAGE_SECONDS (default 15; set 60 for the full minute)."""
+The outage lasts FAULT_DB_OUTAGE_SECONDS (default 60, the minute the issue asks for)."""
 from __future__ import annotations
 
 import os
@@ -18,7 +18,7 @@ from members.db import session_factory
 from members.models import Contact, Enquiry, OutboxMessage
 from tests.faults.conftest import VisitLog, visit
 
-OUTAGE_SECONDS = float(os.environ.get("FAULT_DB_OUTAGE_SECONDS", "15"))
+OUTAGE_SECONDS = float(os.environ.get("FAULT_DB_OUTAGE_SECONDS", "60"))
 
 
 def test_an_outage_under_load_loses_no_contact(fault_stack):
