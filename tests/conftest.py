@@ -2,6 +2,8 @@
 and a running FirstStop stack (Rasa server with the trained model, action server, hand-off sender)."""
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import os
 import socket
@@ -20,6 +22,13 @@ from firststop import launcher
 from handoff import mailsink
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+
+def run_async(coroutine):
+    """Run a coroutine to completion in a thread of its own: the main thread may hold Playwright's
+    event loop (a browser fixture still open when pytest reorders tests), where asyncio.run() refuses."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def free_port() -> int:

@@ -3,8 +3,6 @@ used only while the database has nothing newer, a turn that wasn't saved leaves 
 processes sharing the database see each other's turns."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -12,6 +10,7 @@ from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, Use
 
 from firststop import tracker_store
 from firststop.settings import ROOT, get_settings
+from tests.conftest import run_async
 
 
 @pytest.fixture
@@ -52,7 +51,7 @@ def test_turns_are_stored_as_rasa_stores_them(stores):
         await first.save(tracker)
         return tracker, await rasa.retrieve("visitor")
 
-    ours, rasas = asyncio.run(scenario())
+    ours, rasas = run_async(scenario())
     assert rasas.get_slot("name") == "Joan"
     assert events_of(rasas)[-6:] == events_of(ours)[-6:]
 
@@ -68,7 +67,7 @@ def test_a_turn_that_was_not_saved_leaves_no_trace(stores):
         turn(abandoned, "Joan", "Joan")  # the action server failed: the channel answered 503, no save
         return await first.retrieve("visitor")
 
-    assert asyncio.run(scenario()).get_slot("name") == "Jane"
+    assert run_async(scenario()).get_slot("name") == "Jane"
 
 
 def test_two_processes_see_each_others_turns(stores):
@@ -83,4 +82,4 @@ def test_two_processes_see_each_others_turns(stores):
         await second.save(other)  # … and the next message went to the second process
         return await first.retrieve("visitor")
 
-    assert asyncio.run(scenario()).get_slot("name") == "Joan"
+    assert run_async(scenario()).get_slot("name") == "Joan"

@@ -1,7 +1,6 @@
 """Helpers for the member database tests: real Rasa tracker events, enquiries written by the real writer, backdating."""
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from handoff.compose import HandoffFacts, Turn, handoff_mail
 from members import spool
 from members.enquiries import EnquiryRecord, normalise_email
 from members.models import Consent, Contact, Enquiry
+from tests.conftest import run_async
 
 DATA = Path(__file__).parent / "data"
 NOW = datetime.now(timezone.utc)
@@ -48,7 +48,7 @@ def say(store, conversation_id: str, turns: list[tuple[str, str]], when: datetim
             events.append(BotUttered(said, timestamp=stamp))
     for name, value in (slots or {}).items():
         events.append(SlotSet(name, value, timestamp=at + len(turns)))
-    asyncio.run(store.save(DialogueStateTracker.from_events(conversation_id, events)))
+    run_async(store.save(DialogueStateTracker.from_events(conversation_id, events)))
 
 
 def enquiry(factory, conversation_id: str, *, email: str | None = None, name: str = "", organisation: str = "",
