@@ -31,6 +31,16 @@ def run_async(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
+def eventually(check, timeout: float = 15):
+    """The value of `check()` once it is truthy (polling), or its last value after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.2)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

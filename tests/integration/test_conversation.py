@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from members.db import session_factory
 from members.models import Contact, Enquiry, OutboxMessage
+from tests.conftest import eventually
 
 
 def enquiry_of(stack, sender_id) -> Enquiry | None:
@@ -60,8 +61,12 @@ def test_asking_for_a_person_sends_an_email_to_staff(stack, sender_id):
     assert mail["Subject"].startswith("New enquiry — General")
     body = mail.get_body(preferencelist=("plain",)).get_content()
     assert "EU research funding" in body and "Marc Weber" in body
+
+    def statuses() -> list[str]:  # the SMTP server has it; the sender marks it sent just after
+        with session_factory(stack.database_url)() as session:
+            return session.scalars(select(OutboxMessage.status).join(Enquiry).where(
+                Enquiry.conversation_id == sender_id)).all()
+
+    assert eventually(lambda: statuses() == ["sent"])
     with session_factory(stack.database_url)() as session:
-        statuses = session.scalars(select(OutboxMessage.status).join(Enquiry).where(
-            Enquiry.conversation_id == sender_id)).all()
-        assert statuses == ["sent"]
         assert session.scalars(select(Contact).where(Contact.email == "marc.weber@research.example")).one()
