@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import services
 from actions.asks import say
 from knowledge.content import Entry
-from knowledge.understanding import read_question
+from knowledge.understanding import Reading, read_question
 
 TALK_TO_PERSON = {"title": "Talk to a person", "payload": "/request_human"}
 
@@ -39,19 +39,20 @@ def answer_entry(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entr
     return _answered(tracker, entry)
 
 
-def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Any] | None:
-    """Answer, or start routing, when the knowledge base is confident; None when it isn't."""
+def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> tuple[list[Any] | None, Reading]:
+    """Answer, or start routing, when the knowledge base is confident (the events), else None;
+    with the reading, whose closest topics the caller can offer."""
     text = tracker.latest_message.get("text") or ""
     intent = tracker.latest_message.get("intent", {}).get("name") or ""
     reading = read_question(services.knowledge(), text, intent, tracker.get_slot("last_topic"))
     if reading.kind == "answer":
-        return answer_entry(dispatcher, tracker, reading.answer.best.entry)
+        return answer_entry(dispatcher, tracker, reading.answer.best.entry), reading
     if reading.kind == "route":
-        return [SlotSet("topic", None), SlotSet("project_description", text), FollowupAction("enquiry_form")]
+        return [SlotSet("topic", None), SlotSet("project_description", text), FollowupAction("enquiry_form")], reading
     if reading.kind == "out_of_scope" and intent != "nlu_fallback":
         say(dispatcher, "out_of_scope")
-        return [SlotSet("topic", None)]
-    return None
+        return [SlotSet("topic", None)], reading
+    return None, reading
 
 
 class ActionAnswerQuestion(Action):
@@ -65,13 +66,13 @@ class ActionAnswerQuestion(Action):
         entry = knowledge.index.entries.get(tracker.get_slot("topic") or "")
         if entry is not None:
             return answer_entry(dispatcher, tracker, entry)
-        events = respond(dispatcher, tracker)
+        events, reading = respond(dispatcher, tracker)
         if events is not None:
             return events
         if tracker.latest_message.get("intent", {}).get("name") == "chitchat":
             say(dispatcher, "chitchat")
             return []
-        candidates = knowledge.index.search(tracker.latest_message.get("text") or "").candidates
+        candidates = reading.answer.candidates
         dispatcher.utter_message(
             text="I'm not sure I have the answer to that. Is it one of these topics? "
             "If not, an advisor can answer you.",

@@ -64,7 +64,7 @@ class ActionFallback(Action):
             dispatcher.utter_message(text="Sorry, I didn't catch that.")
             say(dispatcher, requested)
             return [UserUtteranceReverted()]
-        events = respond(dispatcher, tracker)
+        events, _ = respond(dispatcher, tracker)
         if events is not None:
             # Unless routing takes over, end the turn as Rasa's own fallback does, so the policy
             # listens instead of predicting this action again.

@@ -34,13 +34,6 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; they were stored as UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
-
-
 def smtp_factory(host: str, port: int, security: str, user: str, password: str, timeout: float) -> SmtpFactory:
     """A function that opens an SMTP connection as configured (none, STARTTLS or SSL; optional login)."""
 

@@ -58,10 +58,10 @@ def load_off_topic(path: Path) -> list[str]:
     return []
 
 
-def load_knowledge(knowledge_dir: Path, nlp=None) -> Knowledge:
+def load_knowledge(knowledge_dir: Path) -> Knowledge:
     """Read the content files and build the index and the router."""
     clusters = load_clusters(knowledge_dir / "clusters.yml")
-    nlp = nlp or build_pipeline(clusters)
+    nlp = build_pipeline(clusters)
     entries = load_entries(knowledge_dir / "content")
     return Knowledge(
         entries=entries,

@@ -7,7 +7,7 @@ import logging
 import os
 from pathlib import Path
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from members.enquiries import EnquiryRecord, log_enquiry
@@ -37,9 +37,9 @@ def save(factory: sessionmaker[Session], record: EnquiryRecord, spool_dir: Path)
     """Write the record now (returns the enquiry id) or spool it when the database is unreachable (None)."""
     try:
         return write_enquiry(factory, record)
-    except (OperationalError, DBAPIError) as error:
-        if isinstance(error, IntegrityError):
-            raise
+    except IntegrityError:
+        raise
+    except DBAPIError as error:  # connection refused, server gone, database locked…
         log.warning("database unavailable, spooling enquiry %s: %s", record.conversation_id, error)
         spool_dir.mkdir(parents=True, exist_ok=True)
         path = _spool_path(spool_dir, record)
@@ -68,7 +68,7 @@ def replay(factory: sessionmaker[Session], spool_dir: Path) -> int:
             continue
         try:
             write_enquiry(factory, record)
-        except (OperationalError, DBAPIError) as error:
+        except DBAPIError as error:
             log.info("database still unavailable, %d spooled: %s", len(pending(spool_dir)), error)
             break
         path.unlink(missing_ok=True)
