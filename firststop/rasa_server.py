@@ -11,6 +11,13 @@
    without them: a visitor who sends the message again lands in another state (a completed form whose
    enquiry was never logged). Here the turn is abandoned unsaved, the REST channel says so, and sending
    the message again replays the whole turn; the actions' database writes are idempotent.
+4. Rasa opens a new HTTP session, and so a new TCP connection, for every custom action call, and encodes
+   the tracker with the standard json module. Here each endpoint keeps one session per event loop whose
+   idle connections are reused for a while (shorter than the action server's own keep-alive, so Rasa
+   never sends on a connection the server is closing), and encodes with ujson (a Rasa dependency).
+5. Rasa runs its model graph (NLU, then policies) through dask for every message, working out again each
+   time which nodes the targets need and in which order. Here that plan is worked out once per list of
+   targets and the nodes are called in it directly: the same nodes with the same inputs.
 """
 from __future__ import annotations
 
@@ -18,6 +25,8 @@ import asyncio
 import logging
 from functools import lru_cache
 from typing import Any
+
+KEEPALIVE_SECONDS = 2.0  # idle connections to an endpoint are kept this long (Sanic closes them after 5 s)
 
 log = logging.getLogger(__name__)
 
@@ -130,10 +139,86 @@ def run_or_abandon(run):
     return run_remote_action
 
 
+class KeptSession:
+    """`async with` an endpoint's open session, which stays open afterwards for the next request."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+
+    async def __aenter__(self):
+        return self.session
+
+    async def __aexit__(self, *exc_info) -> None:
+        return None
+
+
+def kept_session(self) -> KeptSession:
+    """EndpointConfig.session that reuses one session (and its connections) per endpoint and event loop."""
+    import aiohttp
+    import ujson
+    from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
+
+    loop = asyncio.get_running_loop()
+    kept = getattr(self, "_firststop_session", None)
+    if kept is None or kept[0] is not loop or kept[1].closed:
+        auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
+        session = aiohttp.ClientSession(
+            headers=self.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
+            json_serialize=ujson.dumps,
+        )
+        kept = self._firststop_session = (loop, session)
+    return KeptSession(kept[1])
+
+
+def graph_plan(schema, targets: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
+    """The nodes the targets need, each after the nodes it needs: (node, names of its inputs)."""
+    plan: list[tuple[str, tuple[str, ...]]] = []
+    planned: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in planned or name not in schema.nodes:  # planned already, or a run input
+            return
+        planned.add(name)
+        needs = tuple(schema.nodes[name].needs.values())
+        for need in needs:
+            visit(need)
+        plan.append((name, needs))
+
+    for target in targets:
+        visit(target)
+    return plan
+
+
+def run_graph_in_plan(self, inputs: dict[str, Any] | None = None, targets: list[str] | None = None) -> dict[str, Any]:
+    """DaskGraphRunner.run without dask: each needed node once, in a plan cached per list of targets."""
+    from rasa.engine.exceptions import GraphRunError
+
+    run_targets = tuple(targets or self._graph_schema.target_names)
+    plans = self.__dict__.setdefault("_firststop_plans", {})
+    plan = plans.get(run_targets)
+    if plan is None:
+        plan = plans[run_targets] = graph_plan(self._graph_schema, run_targets)
+    outputs = {name: (name, value) for name, value in (inputs or {}).items()}
+    try:
+        for name, needs in plan:
+            if name in outputs:  # an input given for a node replaces it, as in dask
+                continue
+            # A node gets (name, output) of each input; a name it can't resolve is passed as is (as dask does).
+            outputs[name] = self._instantiated_nodes[name](*(outputs.get(need, need) for need in needs))
+    except RuntimeError as error:
+        raise GraphRunError("Error running runner.") from error
+    return dict(outputs[target] for target in run_targets)
+
+
 def apply_fixes() -> None:
     """Patch Rasa's classes in this process (inherited by forked Sanic workers)."""
     from rasa.core.actions.action import RemoteAction
     from rasa.core.tracker_store import FailSafeTrackerStore
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.utils.endpoints import EndpointConfig
 
     action_reply_validators()
     RemoteAction._validate_action_result = validate_action_result
@@ -141,6 +226,8 @@ def apply_fixes() -> None:
         RemoteAction.run = run_or_abandon(RemoteAction.run)
     FailSafeTrackerStore.retrieve = retrieve_or_raise
     FailSafeTrackerStore.save = save_or_raise
+    EndpointConfig.session = kept_session
+    DaskGraphRunner.run = run_graph_in_plan
 
 
 def main() -> None:
