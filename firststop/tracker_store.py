@@ -7,8 +7,9 @@ Here each round trip runs in a worker thread, so other visitors' messages are pa
 meanwhile; a save appends only the events the tracker didn't have when it was read (the lock store keeps a
 conversation to one message at a time, so that count is still true); and the tracker saved at the end of a
 turn is held in memory and handed back for the next message when the database shows no event written
-since (one indexed `max(id)` query), which works with several Rasa processes too. What is stored is
-exactly what Rasa stores.
+since (one indexed `max(id)` query), which works with several Rasa processes too. Events are written with
+one multi-row INSERT statement rather than through the ORM's unit of work. What is stored is exactly what
+Rasa stores.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from typing import Any
 
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import func
+from sqlalchemy import func, select
 
 from members.tracker import MemberDatabaseTrackerStore
 
@@ -51,7 +52,8 @@ class ConcurrentTrackerStore(MemberDatabaseTrackerStore):
                 self._held.popitem(last=False)
 
     def _last_event_id(self, session, sender_id: str) -> int | None:
-        return session.query(func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
+        events = self.SQLEvent.__table__
+        return session.execute(select(func.max(events.c.id)).where(events.c.sender_id == sender_id)).scalar()
 
     def _read(self, sender_id: str, all_sessions: bool) -> DialogueStateTracker | None:
         """SQLTrackerStore._retrieve, in a worker thread: the held tracker if nothing was written since."""
@@ -80,17 +82,19 @@ class ConcurrentTrackerStore(MemberDatabaseTrackerStore):
             rows = []
             for event in new_events:
                 data: dict[str, Any] = event.as_dict()
-                rows.append(self.SQLEvent(
-                    sender_id=tracker.sender_id,
-                    type_name=event.type_name,
-                    timestamp=data.get("timestamp"),
-                    intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
-                    action_name=data.get("name"),
-                    data=json.dumps(data),
-                ))
-            session.add_all(rows)
-            session.flush()
-            last_event_id = rows[-1].id if rows else getattr(tracker, "_firststop_last_event_id", None)
+                rows.append({
+                    "sender_id": tracker.sender_id,
+                    "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                })
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+                last_event_id = self._last_event_id(session, tracker.sender_id)
+            else:
+                last_event_id = getattr(tracker, "_firststop_last_event_id", None)
             session.commit()
         setattr(tracker, STORED, len(tracker.events))
         tracker._firststop_last_event_id = last_event_id
