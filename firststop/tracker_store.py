@@ -8,8 +8,8 @@ meanwhile; a save appends only the events the tracker didn't have when it was re
 conversation to one message at a time, so that count is still true); and the tracker saved at the end of a
 turn is held in memory and handed back for the next message when the database shows no event written
 since (one indexed `max(id)` query), which works with several Rasa processes too. Events are written with
-one multi-row INSERT statement rather than through the ORM's unit of work. What is stored is exactly what
-Rasa stores.
+one INSERT statement on a plain connection, and the check runs on one too, rather than through the ORM's
+session and unit of work. What is stored is exactly what Rasa stores.
 """
 from __future__ import annotations
 
@@ -21,12 +21,13 @@ from typing import Any
 
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import func, select
+from sqlalchemy import text
 
 from members.tracker import MemberDatabaseTrackerStore
 
 STORED = "_firststop_stored_events"  # attribute on a tracker: how many of its events the database holds
 HELD_TRACKERS = 200  # conversations kept in memory between messages (the most recently active)
+LAST_EVENT_ID = text("SELECT max(id) FROM events WHERE sender_id = :sender_id")
 
 
 class ConcurrentTrackerStore(MemberDatabaseTrackerStore):
@@ -51,16 +52,14 @@ class ConcurrentTrackerStore(MemberDatabaseTrackerStore):
             while len(self._held) > HELD_TRACKERS:
                 self._held.popitem(last=False)
 
-    def _last_event_id(self, session, sender_id: str) -> int | None:
-        events = self.SQLEvent.__table__
-        return session.execute(select(func.max(events.c.id)).where(events.c.sender_id == sender_id)).scalar()
-
     def _read(self, sender_id: str, all_sessions: bool) -> DialogueStateTracker | None:
         """SQLTrackerStore._retrieve, in a worker thread: the held tracker if nothing was written since."""
         held = None if all_sessions else self._take_held(sender_id)
+        if held is not None:
+            with self.engine.connect() as connection:
+                if connection.execute(LAST_EVENT_ID, {"sender_id": sender_id}).scalar() == held[0]:
+                    return held[1]
         with self.session_scope() as session:
-            if held is not None and self._last_event_id(session, sender_id) == held[0]:
-                return held[1]
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=all_sessions).all()
             events = [json.loads(row.data) for row in rows]
             last_event_id = rows[-1].id if rows else None
@@ -74,28 +73,27 @@ class ConcurrentTrackerStore(MemberDatabaseTrackerStore):
 
     def _write(self, tracker: DialogueStateTracker) -> None:
         """SQLTrackerStore.save's database part, in a worker thread: append the events not stored yet."""
-        with self.session_scope() as session:
-            stored = getattr(tracker, STORED, None)
-            if stored is None:
+        stored = getattr(tracker, STORED, None)
+        if stored is None:  # a tracker this store didn't read (a new conversation): count what is stored
+            with self.session_scope() as session:
                 stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
-            new_events = list(tracker.events)[stored:]
-            rows = []
-            for event in new_events:
-                data: dict[str, Any] = event.as_dict()
-                rows.append({
-                    "sender_id": tracker.sender_id,
-                    "type_name": event.type_name,
-                    "timestamp": data.get("timestamp"),
-                    "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
-                    "action_name": data.get("name"),
-                    "data": json.dumps(data),
-                })
-            if rows:
-                session.execute(self.SQLEvent.__table__.insert(), rows)
-                last_event_id = self._last_event_id(session, tracker.sender_id)
-            else:
-                last_event_id = getattr(tracker, "_firststop_last_event_id", None)
-            session.commit()
+        new_events = list(tracker.events)[stored:]
+        rows = []
+        for event in new_events:
+            data: dict[str, Any] = event.as_dict()
+            rows.append({
+                "sender_id": tracker.sender_id,
+                "type_name": event.type_name,
+                "timestamp": data.get("timestamp"),
+                "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+                "action_name": data.get("name"),
+                "data": json.dumps(data),
+            })
+        last_event_id = getattr(tracker, "_firststop_last_event_id", None)
+        if rows:
+            with self.engine.begin() as connection:
+                connection.execute(self.SQLEvent.__table__.insert(), rows)
+                last_event_id = connection.execute(LAST_EVENT_ID, {"sender_id": tracker.sender_id}).scalar()
         setattr(tracker, STORED, len(tracker.events))
         tracker._firststop_last_event_id = last_event_id
         # A session that restarted is read back from the database (its events only), as Rasa would.
