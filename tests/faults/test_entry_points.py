@@ -1,15 +1,18 @@
-"""The Rasa and action server entry points: the faster action-reply check gives Rasa's verdict and error, and
-the action server runs the project's language pipeline without TensorFlow."""
+"""The Rasa and action server entry points: the faster action-reply check gives Rasa's verdict and error, the
+model graph runs each needed node once after its inputs, action calls reuse their connection and survive a
+restarted action server, and the action server runs the project's language pipeline without TensorFlow."""
 from __future__ import annotations
 
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 from jsonschema import ValidationError, validate
 
 from firststop import launcher
-from firststop.rasa_server import action_reply_is_valid, validate_action_result
+from firststop.rasa_server import action_reply_is_valid, kept_session, run_graph_in_plan, validate_action_result
+from tests.conftest import free_port, run_async
 
 SLOT = {"event": "slot", "timestamp": None, "name": "name", "value": "Jane Doe"}
 VALID = [
@@ -80,3 +83,62 @@ def test_the_action_server_loads_the_knowledge_without_tensorflow():
     result = subprocess.run([sys.executable, "-c", code], env=launcher.base_env(), capture_output=True, text=True,
                             timeout=120, cwd=launcher.ROOT)
     assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-2000:]
+
+
+def test_the_graph_runs_each_needed_node_once_after_its_inputs():
+    needs = {"tokens": {"text": "__message__"}, "words": {"tokens": "tokens"}, "chars": {"tokens": "tokens"},
+             "intent": {"words": "words", "chars": "chars"}, "unused": {"tokens": "tokens"}}
+    calls = []
+
+    def node(name):
+        def call(*inputs):
+            calls.append(name)
+            return name, f"{name}({', '.join(str(value) for _, value in inputs)})"
+        return call
+
+    runner = SimpleNamespace(
+        _graph_schema=SimpleNamespace(nodes={n: SimpleNamespace(needs=x) for n, x in needs.items()},
+                                      target_names=["intent"]),
+        _instantiated_nodes={name: node(name) for name in needs},
+    )
+    for _ in range(2):  # the second run uses the cached plan
+        calls.clear()
+        result = run_graph_in_plan(runner, inputs={"__message__": "hi"})
+        assert result == {"intent": "intent(words(tokens(hi)), chars(tokens(hi)))"}
+        assert sorted(calls) == ["chars", "intent", "tokens", "words"] and calls[0] == "tokens"
+    assert run_graph_in_plan(runner, {"__message__": "hi"}, targets=["words"]) == {"words": "words(tokens(hi))"}
+
+
+def test_action_calls_reuse_their_connection_and_survive_a_restarted_action_server(monkeypatch):
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    monkeypatch.setattr(EndpointConfig, "session", kept_session)
+    port, connections = free_port(), []
+
+    async def action(request):
+        connections.append(request.transport.get_extra_info("peername")[1])  # the client's port
+        return web.json_response({"events": [], "received": (await request.json())["next_action"]})
+
+    async def action_server() -> web.AppRunner:
+        app = web.Application()
+        app.router.add_post("/webhook", action)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        return runner
+
+    async def scenario() -> list:
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        server = await action_server()
+        replies = [await endpoint.request(json={"next_action": f"a{n}"}) for n in range(3)]
+        await server.cleanup()  # the action server stops and starts again
+        server = await action_server()
+        replies.append(await endpoint.request(json={"next_action": "after restart"}))
+        await server.cleanup()
+        await endpoint._firststop_session[1].close()
+        return replies
+
+    replies = run_async(scenario())
+    assert [reply["received"] for reply in replies] == ["a0", "a1", "a2", "after restart"]
+    assert len(set(connections[:3])) == 1 and connections[3] != connections[0]
