@@ -441,9 +441,9 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help="FirstStop on SQLite instead of a PostgreSQL database")
     parser.add_argument("--levels", default=DEFAULT_LEVELS, help=f"concurrency:conversations,… (default {DEFAULT_LEVELS})")
     parser.add_argument("--skip-stock", action="store_true", help="don't run the stock bot")
-    parser.add_argument("--rasa-workers", default="1,2",
-                        help="FirstStop configurations to run, by Sanic workers of the Rasa server (default 1,2: "
-                        "the default set-up, and two workers sharing the Redis lock store)")
+    parser.add_argument("--rasa-workers", default="1",
+                        help="FirstStop configurations to run, by Sanic workers of the Rasa server (default 1: the "
+                        "default set-up; 1,2 adds two workers sharing the Redis lock store)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the FirstStop processes (for measuring a lever)")
     parser.add_argument("--endpoints", help="another endpoints file for FirstStop's Rasa server (for measuring a lever)")
