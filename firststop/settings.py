@@ -85,5 +85,6 @@ def get_settings() -> Settings:
         retention_days=int(_env("RETENTION_DAYS", "180")),
         max_message_length=int(_env("MAX_MESSAGE_LENGTH", "1000")),
         privacy_notice_version=_env("PRIVACY_NOTICE_VERSION", "2026-11"),
-        send_max_attempts=int(_env("SEND_MAX_ATTEMPTS", "8")),
+        # Temporary SMTP failures are retried for about two days (backoff 30 s doubling to 15 min).
+        send_max_attempts=int(_env("SEND_MAX_ATTEMPTS", "200")),
     )

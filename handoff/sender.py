@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 CLAIM_LEASE = timedelta(minutes=5)
 BACKOFF_BASE = 30  # seconds; doubles per attempt up to BACKOFF_MAX
-BACKOFF_MAX = 3600
+BACKOFF_MAX = 900  # a mail server that comes back gets the waiting hand-offs within 15 minutes
 
 SmtpFactory = Callable[[], smtplib.SMTP]
 
