@@ -7,7 +7,7 @@ import logging
 import os
 from pathlib import Path
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from members.enquiries import EnquiryRecord, log_enquiry
@@ -28,6 +28,15 @@ def write_enquiry(factory: sessionmaker[Session], record: EnquiryRecord) -> int:
     raise AssertionError("unreachable")
 
 
+def _log_failure(error: DBAPIError, what: str) -> None:
+    """An unreachable database is expected now and then; any other database error (a schema that doesn't match
+    the code, say) is a fault for a person to fix: the record is kept either way, but that is logged as an error."""
+    if isinstance(error, (OperationalError, InterfaceError)):  # connection refused, server gone, database locked…
+        log.warning("database unavailable, %s: %s", what, error)
+    else:
+        log.error("database error (not an outage), %s: %s", what, error)
+
+
 def _spool_path(spool_dir: Path, record: EnquiryRecord) -> Path:
     digest = hashlib.sha256(record.conversation_id.encode()).hexdigest()[:32]
     return spool_dir / f"{digest}.json"
@@ -39,8 +48,8 @@ def save(factory: sessionmaker[Session], record: EnquiryRecord, spool_dir: Path)
         return write_enquiry(factory, record)
     except IntegrityError:
         raise
-    except DBAPIError as error:  # connection refused, server gone, database locked…
-        log.warning("database unavailable, spooling enquiry %s: %s", record.conversation_id, error)
+    except DBAPIError as error:
+        _log_failure(error, f"spooling enquiry {record.conversation_id}")
         spool_dir.mkdir(parents=True, exist_ok=True)
         path = _spool_path(spool_dir, record)
         tmp = path.with_suffix(".tmp")
@@ -69,7 +78,7 @@ def replay(factory: sessionmaker[Session], spool_dir: Path) -> int:
         try:
             write_enquiry(factory, record)
         except DBAPIError as error:
-            log.info("database still unavailable, %d spooled: %s", len(pending(spool_dir)), error)
+            _log_failure(error, f"{len(pending(spool_dir))} enquiries stay spooled")
             break
         path.unlink(missing_ok=True)
         written += 1
