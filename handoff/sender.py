@@ -138,7 +138,7 @@ def deliver_one(
     except smtplib.SMTPRecipientsRefused as error:
         _finish(factory, message_id, worker, status="failed", last_error=f"recipient refused: {error.recipients}")
         return "failed"
-    except (TimeoutError, smtplib.SMTPException, OSError) as error:
+    except OSError as error:  # smtplib's errors and socket timeouts are OSErrors
         permanent = isinstance(error, smtplib.SMTPResponseException) and 500 <= error.smtp_code < 600
         if permanent or attempts >= max_attempts:
             _finish(factory, message_id, worker, status="failed", last_error=f"{type(error).__name__}: {error}")
