@@ -7,16 +7,14 @@ transcript search, timed through the Flask test client (median of a few runs).
 from __future__ import annotations
 
 import json
-import os
 import random
 import statistics
 import sys
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
-from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, insert, select, text
 
 from console import create_app, search
 from console.accounts import set_account
@@ -25,13 +23,14 @@ from firststop import launcher
 from members.db import engine_for, session_factory
 from members.models import Advisor, Contact, Enquiry, Organisation
 from members.transcripts import events
+from tests.conftest import make_database
+from tests.console.conftest import login
 from tests.console.seed import bot_event, ensure_events_table, user_event
 
 CONVERSATIONS = 100_000
 BATCH = 5_000
 RUNS = 5
 BENCH_USER = ("bench@example.org", "bench-password-1")
-POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
 QUESTIONS = [
     "can I get funding for an R&D project", "what grants exist for start-ups", "how do I apply for Horizon Europe",
@@ -49,22 +48,6 @@ ANSWERS = [
     "An advisor will answer you within 4 working hours.",
 ]
 STATUSES = ["new"] * 4 + ["in_progress"] * 2 + ["handed_off"] * 3 + ["closed"]
-
-
-def _postgres(name: str) -> str:
-    """Create an empty PostgreSQL database and return its URL."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
-def _drop(name: str) -> None:
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def seed(database_url: str, conversations: int = CONVERSATIONS) -> dict:
@@ -151,10 +134,7 @@ def measure(database_url: str, runs: int = RUNS) -> dict:
         ).one()
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "bench"})
     client = app.test_client()
-    client.get("/console/login")
-    with client.session_transaction() as session:
-        token = session["csrf"]
-    client.post("/console/login", data={"email": BENCH_USER[0], "password": BENCH_USER[1], "csrf_token": token})
+    login(client, *BENCH_USER)
     return {
         "inbox_first_page_ms": _median_ms(client, "/console/", runs),
         "inbox_filtered_page_ms": _median_ms(client, "/console/?status=handed_off&cluster=surfmat&language=fr", runs),
@@ -177,16 +157,16 @@ def run(database_url: str) -> dict:
 
 def main() -> None:  # pragma: no cover - `python -m bench.console_bench`
     """Run the bench on a temporary PostgreSQL database and print the figures as JSON."""
-    name = f"firststop_console_bench_{uuid.uuid4().hex[:8]}"
+    import pytest
+
     try:
-        url = _postgres(name)
-    except OperationalError as error:
-        sys.exit(f"console bench needs PostgreSQL at {POSTGRES_ADMIN_URL} (TEST_POSTGRES_URL): {error.orig}")
+        url, drop = make_database("postgresql", Path())  # the tests' own PostgreSQL set-up (TEST_POSTGRES_URL)
+    except pytest.skip.Exception as error:  # make_database skips when there is no PostgreSQL server
+        sys.exit(f"console bench needs PostgreSQL: {error}")
     try:
         print(json.dumps(run(url), indent=2))
     finally:
-        engine_for(url).dispose()
-        _drop(name)
+        drop()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -276,9 +276,6 @@ def firststop_running(workers: int, use_sqlite: bool, run_dir: Path, extra_env: 
         target.memory("after_load")
     finally:
         stack.stop_all()
-        from members.db import engine_for
-
-        engine_for(database_url).dispose()
         drop()
 
 

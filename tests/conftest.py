@@ -68,11 +68,21 @@ def _drop_postgres_database(name: str) -> None:
 
 
 def make_database(kind: str, tmp_path: Path) -> tuple[str, callable]:
-    """An empty database of `kind` ('sqlite' or 'postgresql') and a function that removes it."""
+    """An empty database of `kind` ('sqlite' or 'postgresql') and a function that closes this process's
+    connections to it and removes it."""
+    from members.db import engine_for
+
     if kind == "sqlite":
-        return f"sqlite:///{tmp_path / 'firststop.db'}", lambda: None
+        url = f"sqlite:///{tmp_path / 'firststop.db'}"
+        return url, lambda: engine_for(url).dispose()
     name = f"firststop_test_{uuid.uuid4().hex[:10]}"
-    return _postgres_database(name), lambda: _drop_postgres_database(name)
+    url = _postgres_database(name)
+
+    def drop() -> None:
+        engine_for(url).dispose()
+        _drop_postgres_database(name)
+
+    return url, drop
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -80,9 +90,6 @@ def empty_db_url(request, tmp_path):
     """An empty database, once on SQLite and once on PostgreSQL."""
     url, drop = make_database(request.param, tmp_path)
     yield url
-    from members.db import engine_for
-
-    engine_for(url).dispose()
     drop()
 
 
@@ -137,19 +144,12 @@ class RunningStack:
 
     def wait_for_mail(self, count: int = 1, timeout: float = 20) -> list:
         """(recipients, message) pairs the SMTP server accepted, once there are at least `count`."""
-        deadline = time.monotonic() + timeout
-        while len(self.smtp.handler.messages) < count and time.monotonic() < deadline:
-            time.sleep(0.2)
+        eventually(lambda: len(self.smtp.handler.messages) >= count, timeout)
         return self.smtp.handler.messages
 
     def mails_replying_to(self, address: str, timeout: float = 30) -> list:
         """The e-mails with Reply-To `address`, waiting for the first one to arrive."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = [m for _, m in self.smtp.handler.messages if m["Reply-To"] == address]
-            if found or time.monotonic() > deadline:
-                return found
-            time.sleep(0.2)
+        return eventually(lambda: [m for _, m in self.smtp.handler.messages if m["Reply-To"] == address], timeout)
 
 
 @pytest.fixture(scope="session")
@@ -186,9 +186,6 @@ def stack(request, model_path, tmp_path_factory):
     finally:
         running.stop_all()
         controller.stop()
-        from members.db import engine_for
-
-        engine_for(database_url).dispose()
         drop()
 
 
