@@ -9,15 +9,20 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bench.load import Turn, firststop_script, reply_text
 from firststop import launcher
 from handoff import mailsink
+from members.db import session_factory
+from members.models import Contact, Enquiry, OutboxMessage
 from tests.conftest import RunningStack, free_port, make_database
 
 AGAIN_AFTER = 0.5  # seconds a retrying visitor waits before sending the message again
@@ -93,7 +98,6 @@ class FaultStack(RunningStack):
     services: dict[str, launcher.Service] = field(default_factory=dict)
     service_env: dict[str, dict[str, str]] = field(default_factory=dict)
     proxy: TcpProxy | None = None
-    smtp_port: int = 0
 
     def kill(self, name: str) -> None:
         """Kill a process outright (SIGKILL), as a crash would."""
@@ -105,14 +109,8 @@ class FaultStack(RunningStack):
 
     def post(self, sender: str, message: str, timeout: float = 30) -> tuple[int, object]:
         """Post a visitor message; returns (HTTP status, decoded JSON body)."""
-        request = urllib.request.Request(
-            f"{self.rasa_url}/webhooks/rest/webhook",
-            json.dumps({"sender": sender, "message": message}).encode(),
-            {"Content-Type": "application/json"},
-        )
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.status, json.load(response)
+            return 200, self.send(sender, message, timeout)
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"null")
 
@@ -157,6 +155,38 @@ def visit(stack: FaultStack, number: int, sender: str, deadline: float,
     return log
 
 
+def visitors_at_once(stack: FaultStack, count: int, prefix: str, deadline: float, between_turns: float,
+                     stagger: float = 0.0) -> list[Future]:
+    """`count` visitors going through their conversations at once, the n-th starting n × `stagger` seconds
+    late; each future's result is that visitor's VisitLog, or raises what went wrong for them."""
+    def visitor(number: int) -> VisitLog:
+        time.sleep(number * stagger)
+        return visit(stack, number, f"{prefix}-{number}-{uuid.uuid4().hex[:8]}", deadline, between_turns)
+
+    pool = ThreadPoolExecutor(max_workers=count)
+    futures = [pool.submit(visitor, number) for number in range(count)]
+    pool.shutdown(wait=False)
+    return futures
+
+
+def records(database_url: str) -> dict[str, int]:
+    """How many enquiries (and of those handed off), contacts, outbox messages and distinct contact e-mail
+    addresses the member database holds."""
+    with session_factory(database_url)() as session:
+        return {
+            "enquiries": session.scalar(select(func.count()).select_from(Enquiry)),
+            "handed_off": session.scalar(select(func.count()).select_from(Enquiry).where(Enquiry.status == "handed_off")),
+            "contacts": session.scalar(select(func.count()).select_from(Contact)),
+            "outbox": session.scalar(select(func.count()).select_from(OutboxMessage)),
+            "emails": session.scalar(select(func.count(func.distinct(Contact.email)))),
+        }
+
+
+def message_ids(stack: RunningStack) -> list[str]:
+    """The Message-IDs of the e-mails the SMTP server accepted."""
+    return [message["Message-ID"] for _, message in stack.smtp.handler.messages]
+
+
 @pytest.fixture
 def fault_stack(tmp_path, model_path):
     """A factory for a FirstStop stack of the test's own: `fault_stack(kind, proxy=False, smtp=True, env={})`;
@@ -173,16 +203,12 @@ def fault_stack(tmp_path, model_path):
             url = make_url(database_url)
             tcp_proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
             served_url = url.set(host="127.0.0.1", port=tcp_proxy.port).render_as_string(hide_password=False)
-        smtp_port = free_port()
-        controller = None
-        if smtp:
-            controller, _ = mailsink.start(tmp_path / "mail", port=smtp_port)
         rasa_port, action_port = free_port(), free_port()
         running = launcher.Stack(tmp_path / "log", env={
             "DATABASE_URL": database_url,
             "FIRSTSTOP_VAR": str(tmp_path),
             "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
-            "SMTP_PORT": str(smtp_port),
+            "SMTP_PORT": str(free_port()),
             "SMTP_HOST": "127.0.0.1",
             "CONSOLE_URL": "http://console.test",
             **(env or {}),
@@ -190,9 +216,11 @@ def fault_stack(tmp_path, model_path):
         services = {s.name: s for s in launcher.services(model_path, rasa_port=rasa_port, action_port=action_port)
                     if s.name in ("actions", "rasa", "sender")}
         service_env = {name: {"DATABASE_URL": served_url} for name in behind_proxy}
-        stack = FaultStack(running, f"http://127.0.0.1:{rasa_port}", database_url, controller, tmp_path,
-                           services=services, service_env=service_env, proxy=tcp_proxy, smtp_port=smtp_port)
+        stack = FaultStack(running, f"http://127.0.0.1:{rasa_port}", database_url, None, tmp_path,
+                           services=services, service_env=service_env, proxy=tcp_proxy)
         started.append((stack, drop))
+        if smtp:
+            mail_sink(stack, tmp_path / "mail")
         for name in services:
             stack.restart(name)
         return stack
@@ -204,14 +232,11 @@ def fault_stack(tmp_path, model_path):
             stack.smtp.stop()
         if stack.proxy is not None:
             stack.proxy.close()
-        from members.db import engine_for
-
-        engine_for(stack.database_url).dispose()
         drop()
 
 
 def mail_sink(stack: FaultStack, directory: Path):
-    """Start the SMTP server on the stack's SMTP port (for a test where it was down)."""
-    controller, _ = mailsink.start(directory, port=stack.smtp_port)
+    """Start the SMTP server on the stack's SMTP port (at start, or later for a test where it was down)."""
+    controller, _ = mailsink.start(directory, port=int(stack.stack.env["SMTP_PORT"]))
     stack.smtp = controller
     return controller

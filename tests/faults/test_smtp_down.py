@@ -12,7 +12,8 @@ from bench.load import firststop_script
 from handoff.sender import backoff
 from members.db import session_factory
 from members.models import OutboxMessage
-from tests.faults.conftest import mail_sink
+from tests.conftest import eventually
+from tests.faults.conftest import mail_sink, message_ids
 
 OUTAGE = timedelta(hours=1)
 
@@ -20,16 +21,6 @@ OUTAGE = timedelta(hours=1)
 def outbox(stack) -> list[OutboxMessage]:
     with session_factory(stack.database_url)() as session:
         return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-
-
-def wait_until(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def let_retry_time_pass(stack) -> None:
@@ -54,8 +45,8 @@ def test_handoffs_are_delivered_once_after_an_hour_without_mail(fault_stack, tmp
     attempts = 0
     while True:
         attempts += 1
-        wait_until(lambda done=attempts: all(m.attempts >= done and m.status == "pending" for m in outbox(stack)),
-                   20, f"attempt {attempts} to fail")
+        assert eventually(lambda done=attempts: all(m.attempts >= done and m.status == "pending"
+                                                    for m in outbox(stack)), 20), f"attempt {attempts} to fail"
         wait = backoff(attempts)
         if elapsed + wait > OUTAGE:
             break
@@ -65,13 +56,13 @@ def test_handoffs_are_delivered_once_after_an_hour_without_mail(fault_stack, tmp
 
     mail_sink(stack, tmp_path / "mail")  # an hour later, the mail server is back …
     let_retry_time_pass(stack)  # … and the last backoff runs out
-    wait_until(lambda: all(m.status == "sent" for m in outbox(stack)), 30, "the outbox to be sent")
+    assert eventually(lambda: all(m.status == "sent" for m in outbox(stack)), 30), "the outbox to be sent"
     time.sleep(5)  # more sender rounds, and more due times passing: nothing goes twice
     let_retry_time_pass(stack)
     time.sleep(3)
 
     sent = outbox(stack)
-    received = [message["Message-ID"] for _, message in stack.smtp.handler.messages]
+    received = message_ids(stack)
     assert sorted(received) == sorted(m.message_id for m in sent)
     assert len(set(received)) == visitors
     assert all(m.attempts == attempts + 1 for m in sent)
