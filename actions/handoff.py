@@ -64,11 +64,12 @@ class ActionFallback(Action):
             dispatcher.utter_message(text="Sorry, I didn't catch that.")
             say(dispatcher, requested)
             return [UserUtteranceReverted()]
-        events, _ = respond(dispatcher, tracker)
+        events, reading = respond(dispatcher, tracker)
         if events is not None:
-            # Unless routing takes over, end the turn as Rasa's own fallback does, so the policy
-            # listens instead of predicting this action again.
-            return events if any(e.get("event") == "followup" for e in events) else events + [UserUtteranceReverted()]
+            # Unless routing takes over, end the turn as Rasa's own fallback does, so the policy listens
+            # instead of predicting this action again. The revert comes first: it undoes every event after
+            # the visitor's message, and the answer's slots (what a follow-up refers to) must stay.
+            return events if reading.kind == "route" else [UserUtteranceReverted(), *events]
         if consecutive_fallbacks(tracker) >= 2 and not tracker.get_slot("handoff_requested"):
             return start_handoff(tracker, dispatcher, "not_understood")
         say(dispatcher, "fallback")

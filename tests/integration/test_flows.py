@@ -172,3 +172,10 @@ def test_handoff_mail_goes_to_the_routed_advisor_with_reply_to_and_transcript(st
             return session.scalars(select(OutboxMessage.status).where(OutboxMessage.enquiry_id == enquiry.id)).one() == "sent"
 
     assert eventually(sent)
+
+
+def test_an_answer_found_by_the_fallback_can_be_followed_up(stack, sender_id):
+    # 'state aid' is too short for the intent classifier (nlu_fallback) but the knowledge base knows it.
+    assert "Source:" in stack.say(sender_id, "state aid")
+    more = stack.say(sender_id, "tell me more")
+    assert "More about what?" not in more and "Source:" in more
