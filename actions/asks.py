@@ -11,6 +11,10 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.utils import call_potential_coroutine
+
+from actions.contact import PERSONAL, ValidateContactForm
+from actions.enquiry import ValidateEnquiryForm
 
 PROMPTS = Path(__file__).with_name("prompts.yml")
 
@@ -28,7 +32,13 @@ def say(dispatcher: CollectingDispatcher, key: str) -> None:
 
 
 CANCEL_WORDS = re.compile(r"\b(stop|cancel|never ?mind|forget (it|that)|quit|abort|don'?t want)\b", re.I)
-FREE_TEXT_SLOTS = {"project_description", "name", "organisation", "email", "phone"}
+FREE_TEXT_SLOTS = {"project_description", *PERSONAL}
+
+
+@lru_cache(maxsize=1)
+def form_validators() -> dict[str, Any]:
+    """The validation action of each form, by form name."""
+    return {"contact_form": ValidateContactForm(), "enquiry_form": ValidateEnquiryForm()}
 
 
 class ActionCancel(Action):
@@ -42,8 +52,11 @@ class ActionCancel(Action):
         requested = tracker.get_slot("requested_slot")
         text = tracker.latest_message.get("text") or ""
         if loop and requested in FREE_TEXT_SLOTS and not CANCEL_WORDS.search(text):
-            # A name such as 'Orbit SARL' can look like 'cancel' to the classifier: it is the answer.
-            return [SlotSet(requested, text), FollowupAction(loop)]
+            # A name such as 'Orbit SARL' can look like 'cancel' to the classifier: it is the answer, checked
+            # by the form's own validation (which Rasa won't run for a slot an action sets).
+            validate = getattr(form_validators()[loop], f"validate_{requested}")
+            slots = await call_potential_coroutine(validate(text, dispatcher, tracker, domain))
+            return [SlotSet(slot, value) for slot, value in slots.items()] + [FollowupAction(loop)]
         say(dispatcher, "cancelled")
         return [ActiveLoop(None), SlotSet("requested_slot", None)] if loop else []
 

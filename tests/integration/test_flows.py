@@ -179,3 +179,13 @@ def test_an_answer_found_by_the_fallback_can_be_followed_up(stack, sender_id):
     assert "Source:" in stack.say(sender_id, "state aid")
     more = stack.say(sender_id, "tell me more")
     assert "More about what?" not in more and "Source:" in more
+
+
+def test_an_answer_the_classifier_took_for_cancel_is_still_checked(stack, sender_id):
+    # 'My name is Exit' reads as 'cancel' to the intent classifier; it is the answer, and the name check applies.
+    stack.say(sender_id, "We develop anti-corrosion coatings for steel structures")
+    stack.say(sender_id, "/affirm")
+    email = f"exit-{sender_id[:8]}@acme-coatings.example"
+    assert "Thank you, Exit" in complete_contact_form(stack, sender_id, email, name="My name is Exit")
+    (enquiry,) = enquiries(stack, sender_id)
+    assert enquiry.contact.name == "Exit"
