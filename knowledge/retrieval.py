@@ -67,6 +67,11 @@ class Answer:
     coverage: float = 0.0
     off_topic: bool = False
 
+    @property
+    def out_of_scope(self) -> bool:
+        """Closer to the off-topic examples than to any entry, with few words the content uses."""
+        return self.off_topic and self.coverage < MIN_COVERAGE
+
 
 class KnowledgeIndex:
     """A classifier over the entries (plus one class of off-topic questions), built once per content version."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from knowledge.retrieval import MIN_COVERAGE, Answer
+from knowledge.retrieval import Answer
 from knowledge.routing import Route
 
 QUESTION_INTENTS = frozenset({"ask_question", "out_of_scope", "nlu_fallback", "chitchat"})
@@ -33,6 +33,6 @@ def read_question(knowledge, text: str, intent: str, previous: str | None = None
     route = knowledge.router.route(text)
     if route.decision == "cluster" and not answer.off_topic:
         return Reading("route", answer, route)
-    if intent == "out_of_scope" or (answer.off_topic and answer.coverage < MIN_COVERAGE):
+    if intent == "out_of_scope" or answer.out_of_scope:
         return Reading("out_of_scope", answer, route)
     return Reading("unsure", answer, route)
