@@ -23,7 +23,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from console.accounts import is_disabled
-from members.models import StaffUser
+from members.models import StaffUser, as_utc
 
 bp = Blueprint("auth", __name__, url_prefix="/console")
 
@@ -102,10 +102,6 @@ def admin_required(view):
     return wrapped
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=timezone.utc) if moment and moment.tzinfo is None else moment
-
-
 def safe_next(target: str) -> str:
     """Where to go after logging in: only a console path (or a hand-off e-mail's link), never another site."""
     if target.startswith(("/console", "/conversations/")) and "\\" not in target:
@@ -124,7 +120,7 @@ def login():
         if user is None:
             check_password_hash(_DUMMY_HASH, password)
             flash("Wrong e-mail or password.")
-        elif _aware(user.locked_until) and _aware(user.locked_until) > now:
+        elif as_utc(user.locked_until) and as_utc(user.locked_until) > now:
             flash("Too many failed attempts: this account is locked for a few minutes.")
         elif check_password_hash(user.password_hash, password):
             if is_disabled(g.db, user):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, literal_column, select, update
@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from members.models import ConversationIndex, UnansweredQuestion
+from members.models import ConversationIndex, UnansweredQuestion, as_utc
 from members.transcripts import Message, events, message_from_event
 
 RESCAN_MARGIN = 1000
@@ -210,7 +210,4 @@ def matching_conversations(dialect: str, query: str):
 
 def indexed_until(session: Session) -> datetime | None:
     """When the newest message the index has read was sent."""
-    value = session.scalar(select(func.max(_index.c.last_message_at)))
-    if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value
+    return as_utc(session.scalar(select(func.max(_index.c.last_message_at))))

@@ -28,6 +28,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored time, aware: SQLite hands times back without their zone, and they were stored as UTC."""
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+
 ENQUIRY_STATUSES = ("new", "in_progress", "handed_off", "closed")
 OPEN_ENQUIRY_STATUSES = ("new", "in_progress", "handed_off")
 PROFILES = (

@@ -5,7 +5,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Iterable
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import String, Text, delete, exists, func, inspect, or_, select, update
@@ -21,6 +21,7 @@ from members.models import (
     EnquiryNote,
     Organisation,
     OutboxMessage,
+    as_utc,
     organisation_clusters,
     utcnow,
 )
@@ -66,7 +67,7 @@ def tracker_table_exists(session: Session) -> bool:
 def _plain(value):
     """A value as JSON can hold it; times are UTC (SQLite hands them back without their zone)."""
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+        return as_utc(value).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple):
