@@ -184,7 +184,7 @@ def run_forever(interval: float = 2.0) -> None:  # pragma: no cover - the proces
         try:
             if time.monotonic() >= retention_due:  # the daily retention pass (members/retention.py)
                 retention_due = time.monotonic() + 24 * 3600
-                log.info("retention: %s", apply_retention(factory, settings.retention_days))
+                log.info("retention: %s", "; ".join(apply_retention(factory, settings.retention_days).lines()))
             spool.replay(factory, settings.spool_dir)
             counts = deliver_due(factory, connect, settings.mail_from, settings.send_max_attempts)
             if counts:
