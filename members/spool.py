@@ -28,13 +28,21 @@ def write_enquiry(factory: sessionmaker[Session], record: EnquiryRecord) -> int:
     raise AssertionError("unreachable")
 
 
+def _is_outage(error: DBAPIError) -> bool:
+    """Connection refused, server gone, database locked…: the database is unreachable, not wrong."""
+    return isinstance(error, (OperationalError, InterfaceError))
+
+
 def _log_failure(error: DBAPIError, what: str) -> None:
     """An unreachable database is expected now and then; any other database error (a schema that doesn't match
     the code, say) is a fault for a person to fix: the record is kept either way, but that is logged as an error."""
-    if isinstance(error, (OperationalError, InterfaceError)):  # connection refused, server gone, database locked…
+    if _is_outage(error):
         log.warning("database unavailable, %s: %s", what, error)
     else:
         log.error("database error (not an outage), %s: %s", what, error)
+
+
+_REPORTED: set[str] = set()  # spool files whose fault has been logged as an error by this process
 
 
 def _spool_path(spool_dir: Path, record: EnquiryRecord) -> Path:
@@ -66,7 +74,8 @@ def pending(spool_dir: Path) -> list[Path]:
 def replay(factory: sessionmaker[Session], spool_dir: Path) -> int:
     """Write spooled records to the database; each file is removed only once its record is stored."""
     written = 0
-    for path in pending(spool_dir):
+    waiting = pending(spool_dir)
+    for position, path in enumerate(waiting):
         try:
             record = EnquiryRecord.from_json(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
@@ -78,8 +87,13 @@ def replay(factory: sessionmaker[Session], spool_dir: Path) -> int:
         try:
             write_enquiry(factory, record)
         except DBAPIError as error:
-            _log_failure(error, f"{len(pending(spool_dir))} enquiries stay spooled")
-            break
+            if _is_outage(error):
+                _log_failure(error, f"{len(waiting) - position} enquiries stay spooled")
+                break
+            if str(path) not in _REPORTED:  # once, not on every round; the others are still tried
+                _REPORTED.add(str(path))
+                _log_failure(error, f"{path} stays spooled and is retried every round")
+            continue
         path.unlink(missing_ok=True)
         written += 1
     return written

@@ -37,6 +37,9 @@ def test_a_schema_fault_keeps_the_enquiry_and_is_logged_as_an_error(db_url, db, 
     assert len(spool.pending(tmp_path)) == 1  # kept, not lost
     if db_url.startswith("postgresql"):  # SQLite reports a missing table as an OperationalError, like an outage
         assert {r.levelname for r in caplog.records} == {"ERROR"} and "not an outage" in caplog.text
+        caplog.clear()
+        assert spool.replay(db, tmp_path) == 0
+        assert caplog.records == []  # the fault is logged once, not on every round of the sender
 
     with engine.begin() as connection:  # the schema is put right: the next replay writes it, once
         connection.execute(text("ALTER TABLE enquiries_moved RENAME TO enquiries"))
