@@ -144,3 +144,22 @@ def test_the_members_branch_downgrades_and_upgrades_again(empty_db_url):
     assert "0002_members" not in heads(empty_db_url)
     upgrade(empty_db_url, "heads")
     assert schema_differences(empty_db_url) == []
+
+
+def test_a_search_index_made_before_the_stored_vector_is_searchable_after_the_upgrade(empty_db_url):
+    upgrade(empty_db_url, "0002_console")
+    engine = create_engine(empty_db_url, future=True)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO conversation_index (conversation_id, started_at, last_message_at, last_event_id, "
+            "visitor_messages, search_text, last_visitor_unanswered) VALUES ('old-1', '2026-11-01 10:00:00+00', "
+            "'2026-11-01 10:05:00+00', 7, 2, 'anti-corrosion coatings for steel bridges', false)"))
+    upgrade(empty_db_url, "heads")
+    assert "0003_search_vector" in heads(empty_db_url)
+    if engine.dialect.name == "postgresql":  # SQLite searches with LIKE and keeps no vector
+        with engine.connect() as connection:
+            found = connection.execute(text(
+                "SELECT conversation_id FROM conversation_index "
+                "WHERE search_vector @@ to_tsquery('simple'::regconfig, 'coatings')")).scalars().all()
+        assert found == ["old-1"]
+    engine.dispose()

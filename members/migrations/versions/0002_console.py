@@ -5,7 +5,6 @@ Revises: 0001
 """
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision = "0002_console"
 down_revision = "0001"
@@ -70,7 +69,6 @@ def upgrade() -> None:
         sa.Column("last_event_id", sa.Integer(), nullable=False),
         sa.Column("visitor_messages", sa.Integer(), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
-        sa.Column("search_vector", sa.Text().with_variant(postgresql.TSVECTOR(), "postgresql")),
         sa.Column("last_visitor_event_id", sa.Integer()),
         sa.Column("last_visitor_text", sa.Text()),
         sa.Column("last_visitor_unanswered", sa.Boolean(), nullable=False),
@@ -104,13 +102,16 @@ def upgrade() -> None:
     op.create_index("ix_enquiries_advisor_created", "enquiries", ["advisor_id", "created_at", "id"])
     op.create_index("ix_enquiries_unsure_created", "enquiries", ["created_at", "id"],
                     postgresql_where=UNSURE, sqlite_where=UNSURE_SQLITE)
-    # Full-text search over transcripts (a GIN index on PostgreSQL; the column stays NULL on SQLite).
-    op.create_index("ix_conversation_index_search", "conversation_index", ["search_vector"], postgresql_using="gin")
+    if op.get_bind().dialect.name == "postgresql":
+        # Full-text search over transcripts; console.search queries this exact expression.
+        op.execute("CREATE INDEX ix_conversation_index_search ON conversation_index "
+                   "USING gin (to_tsvector('simple'::regconfig, search_text))")
 
 
 def downgrade() -> None:
     """Drop what upgrade created."""
-    op.drop_index("ix_conversation_index_search", table_name="conversation_index")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_conversation_index_search")
     for name in ("ix_enquiries_unsure_created", "ix_enquiries_advisor_created", "ix_enquiries_cluster_created",
                  "ix_enquiries_status_created", "ix_enquiries_updated_id", "ix_enquiries_created_id"):
         op.drop_index(name, table_name="enquiries")
