@@ -39,12 +39,12 @@ def answer_entry(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entr
     return _answered(tracker, entry)
 
 
-def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> tuple[list[Any] | None, Reading]:
+def respond(dispatcher: CollectingDispatcher, tracker: Tracker, knowledge) -> tuple[list[Any] | None, Reading]:
     """Answer, or start routing, when the knowledge base is confident (the events), else None;
     with the reading, whose closest topics the caller can offer."""
     text = tracker.latest_message.get("text") or ""
     intent = tracker.latest_message.get("intent", {}).get("name") or ""
-    reading = read_question(services.knowledge(), text, intent, tracker.get_slot("last_topic"))
+    reading = read_question(knowledge, text, intent, tracker.get_slot("last_topic"))
     if reading.kind == "answer":
         return answer_entry(dispatcher, tracker, reading.answer.best.entry), reading
     if reading.kind == "route":
@@ -66,7 +66,7 @@ class ActionAnswerQuestion(Action):
         entry = knowledge.index.entries.get(tracker.get_slot("topic") or "")
         if entry is not None:
             return answer_entry(dispatcher, tracker, entry)
-        events, reading = respond(dispatcher, tracker)
+        events, reading = respond(dispatcher, tracker, knowledge)
         if events is not None:
             return events
         if tracker.latest_message.get("intent", {}).get("name") == "chitchat":

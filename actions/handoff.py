@@ -64,7 +64,7 @@ class ActionFallback(Action):
             dispatcher.utter_message(text="Sorry, I didn't catch that.")
             say(dispatcher, requested)
             return [UserUtteranceReverted()]
-        events, reading = respond(dispatcher, tracker)
+        events, reading = respond(dispatcher, tracker, services.knowledge())
         if events is not None:
             # Unless routing takes over, end the turn as Rasa's own fallback does, so the policy listens
             # instead of predicting this action again. The revert comes first: it undoes every event after
