@@ -142,6 +142,19 @@ class RunningStack:
         """Send a message and return the bot's texts joined, for assertions."""
         return "\n".join(m.get("text", "") for m in self.send(sender, message, timeout))
 
+    def enquiries(self, sender: str) -> list:
+        """The conversation's enquiries, with their contact (and its organisation), mails and advisor loaded."""
+        from sqlalchemy import select
+
+        from members.db import session_factory
+        from members.models import Enquiry
+
+        with session_factory(self.database_url)() as session:
+            rows = session.scalars(select(Enquiry).where(Enquiry.conversation_id == sender).order_by(Enquiry.id)).all()
+            for row in rows:
+                _ = (row.outbox, row.advisor, row.contact and row.contact.organisation)  # load before the session closes
+            return rows
+
     def wait_for_mail(self, count: int = 1, timeout: float = 20) -> list:
         """(recipients, message) pairs the SMTP server accepted, once there are at least `count`."""
         eventually(lambda: len(self.smtp.handler.messages) >= count, timeout)

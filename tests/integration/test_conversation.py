@@ -9,14 +9,6 @@ from members.models import Contact, Enquiry, OutboxMessage
 from tests.conftest import eventually
 
 
-def enquiry_of(stack, sender_id) -> Enquiry | None:
-    with session_factory(stack.database_url)() as session:
-        enquiry = session.scalars(select(Enquiry).where(Enquiry.conversation_id == sender_id)).first()
-        if enquiry is not None:
-            _ = (enquiry.contact, enquiry.outbox)  # load before the session closes
-        return enquiry
-
-
 def test_greeting_says_what_the_bot_can_do(stack, sender_id):
     messages = stack.send(sender_id, "hello")
     assert "R&D funding" in messages[0]["text"]
@@ -40,7 +32,7 @@ def test_project_is_routed_and_the_contact_logged(stack, sender_id):
     stack.say(sender_id, "jane@acme-coatings.example")
     final = stack.say(sender_id, "skip")
     assert "Thank you, Jane Doe" in final
-    enquiry = enquiry_of(stack, sender_id)
+    (enquiry,) = stack.enquiries(sender_id)
     assert enquiry is not None and enquiry.cluster_id == "surfmat"
     assert enquiry.contact.email == "jane@acme-coatings.example"
     assert enquiry.contact.name == "Jane Doe"

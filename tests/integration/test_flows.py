@@ -7,16 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from members.db import session_factory
-from members.models import Contact, Enquiry, Organisation, OutboxMessage
+from members.models import Contact, Organisation, OutboxMessage
 from tests.conftest import eventually
-
-
-def enquiries(stack, sender_id):
-    with session_factory(stack.database_url)() as session:
-        rows = session.scalars(select(Enquiry).where(Enquiry.conversation_id == sender_id)).all()
-        for row in rows:
-            _ = (row.contact, row.outbox, row.advisor)  # load before the session closes
-        return rows
 
 
 def buttons(messages) -> list[str]:
@@ -67,7 +59,7 @@ def test_routed_then_corrected_to_another_cluster(stack, sender_id):
     reply = stack.say(sender_id, '/inform{"cluster":"infocom"}')
     assert "InfoCom" in reply
     complete_contact_form(stack, sender_id, f"corrected-{sender_id[:8]}@acme.example")
-    (enquiry,) = enquiries(stack, sender_id)
+    (enquiry,) = stack.enquiries(sender_id)
     assert enquiry.cluster_id == "infocom" and enquiry.route_reason == "the visitor chose this cluster"
 
 
@@ -83,7 +75,7 @@ def test_no_cluster_goes_to_the_general_advisor(stack, sender_id):
     reply = stack.say(sender_id, "We run a family bakery and want to open a second shop in town")
     assert "general advisor" in reply
     complete_contact_form(stack, sender_id, f"bakery-{sender_id[:8]}@bakery.example")
-    (enquiry,) = enquiries(stack, sender_id)
+    (enquiry,) = stack.enquiries(sender_id)
     assert enquiry.cluster_id is None and enquiry.advisor.general
 
 
@@ -93,7 +85,7 @@ def test_consent_refused_logs_the_enquiry_without_personal_data(stack, sender_id
     assert "won't store" in stack.say(sender_id, "/deny")
     final = stack.say(sender_id, '/inform{"profile":"individual"}')
     assert "without personal details" in final and "info@luxinnovation.lu" in final
-    (enquiry,) = enquiries(stack, sender_id)
+    (enquiry,) = stack.enquiries(sender_id)
     assert enquiry.contact is None and enquiry.cluster_id == "surfmat" and enquiry.profile == "individual"
 
 
@@ -116,7 +108,7 @@ def test_a_retried_conversation_writes_one_enquiry(stack, sender_id):
         stack.say(sender_id, "We develop anti-corrosion coatings for steel bridges")
         stack.say(sender_id, "/affirm")
         complete_contact_form(stack, sender_id, f"retry-{sender_id[:8]}@acme.example")
-    assert len(enquiries(stack, sender_id)) == 1
+    assert len(stack.enquiries(sender_id)) == 1
 
 
 # --- hand-off triggers (issue 5) -----------------------------------------------------------------
@@ -147,7 +139,7 @@ def test_a_visitor_who_refuses_contact_details_gets_the_agency_contacts(stack, s
     stack.say(sender_id, "/deny")
     final = stack.say(sender_id, '/inform{"profile":"entrepreneur"}')
     assert "+352 43 62 63-1" in final and "info@luxinnovation.lu" in final
-    (enquiry,) = enquiries(stack, sender_id)
+    (enquiry,) = stack.enquiries(sender_id)
     assert enquiry.status == "handed_off" and enquiry.contact is None and not enquiry.outbox
 
 
@@ -157,7 +149,7 @@ def test_handoff_mail_goes_to_the_routed_advisor_with_reply_to_and_transcript(st
     email = f"handoff-{sender_id[:8]}@orbit.example"
     complete_contact_form(stack, sender_id, email, organisation="Orbit SARL")
     assert "passed your enquiry" in stack.say(sender_id, "I want to talk to an advisor now")
-    (enquiry,) = enquiries(stack, sender_id)
+    (enquiry,) = stack.enquiries(sender_id)
     mails = stack.mails_replying_to(email)
     assert len(mails) == 1
     mail = mails[0]
@@ -187,5 +179,5 @@ def test_an_answer_the_classifier_took_for_cancel_is_still_checked(stack, sender
     stack.say(sender_id, "/affirm")
     email = f"exit-{sender_id[:8]}@acme-coatings.example"
     assert "Thank you, Exit" in complete_contact_form(stack, sender_id, email, name="My name is Exit")
-    (enquiry,) = enquiries(stack, sender_id)
+    (enquiry,) = stack.enquiries(sender_id)
     assert enquiry.contact.name == "Exit"
