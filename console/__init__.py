@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, g, render_template, request
 
-from firststop.settings import get_settings
+from firststop.settings import get_settings, secret_key
 from members.db import session_factory
 
 # Console pages may only load the console's own files; nothing may frame them.
@@ -19,9 +19,9 @@ CONSOLE_CSP = (
 class Config:
     """Console configuration, read from the FirstStop settings."""
 
-    def __init__(self) -> None:
+    def __init__(self, secret: str | None = None) -> None:
         settings = get_settings()
-        self.SECRET_KEY = settings.secret_key
+        self.SECRET_KEY = secret or secret_key(settings)
         self.DATABASE_URL = settings.database_url
         self.SESSION_COOKIE_NAME = "firststop_console"
         self.SESSION_COOKIE_HTTPONLY = True
@@ -37,7 +37,7 @@ class Config:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The app factory; `config` overrides settings (tests pass their own database)."""
     app = Flask(__name__)
-    app.config.from_object(Config())
+    app.config.from_object(Config((config or {}).get("SECRET_KEY")))
     app.config.update(config or {})
 
     # Registered first so that every other before-request function finds the session.

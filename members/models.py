@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, declarative_base, relationship
@@ -58,6 +59,11 @@ ORGANISATION_SIZES = ("micro", "small", "medium", "large")  # the EU SME definit
 CONTACT_SOURCES = ("conversation", "import")  # chat contacts age out; imported members don't
 # The sender and handoff/outbox.py move mails through these; "erased": withdrawn on an erasure request.
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "held", "handled", "erased")
+# How far the contact on an enquiry can be trusted: chat input is a claim, never a member's record.
+#   new: the address was unknown and this conversation created its contact;
+#   claimed: the address belongs to an existing contact, which the chat did not touch (staff confirm or merge);
+#   confirmed: staff checked the claim and linked the enquiry to that contact.
+CONTACT_STATUSES = ("new", "claimed", "confirmed")
 
 
 def one_of(column: str, values: tuple[str, ...], nullable: bool = True) -> str:
@@ -185,6 +191,7 @@ class Enquiry(Base):
     __table_args__ = (
         CheckConstraint(one_of("status", ENQUIRY_STATUSES, nullable=False), name="ck_enquiries_status"),
         CheckConstraint(one_of("profile", PROFILES), name="ck_enquiries_profile"),
+        CheckConstraint(one_of("contact_status", CONTACT_STATUSES), name="ck_enquiries_contact_status"),
     )
     id: Mapped[int] = Column(Integer, primary_key=True)
     conversation_id: Mapped[str] = Column(String(255), nullable=False, unique=True)
@@ -210,6 +217,12 @@ class Enquiry(Base):
         ForeignKey("contacts.id", ondelete="SET NULL", name="fk_enquiries_contact_id"), index=True
     )
     anonymised_at: Mapped[datetime | None] = Column(DateTime(timezone=True))  # personal text removed
+    # What the visitor said about themselves, kept as said: unverified, so it never rewrites a member.
+    claimed_name: Mapped[str | None] = Column(String(200))
+    claimed_email: Mapped[str | None] = Column(String(255), index=True)
+    claimed_phone: Mapped[str | None] = Column(String(64))
+    claimed_organisation: Mapped[str | None] = Column(String(200))
+    contact_status: Mapped[str | None] = Column(String(16))
     contact = relationship("Contact", back_populates="enquiries")
     cluster = relationship("Cluster")
     advisor = relationship("Advisor")
@@ -241,6 +254,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = Column(Text)
     sent_at: Mapped[datetime | None] = Column(DateTime(timezone=True))
     created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # A keyed hash of the visitor's client address, for the cap on staff e-mails per address and hour.
+    client_key: Mapped[str | None] = Column(String(64), index=True)
     enquiry = relationship("Enquiry", back_populates="outbox")
 
 
@@ -253,9 +268,30 @@ class StaffUser(Base):
     password_hash: Mapped[str] = Column(String(255), nullable=False)
     role: Mapped[str] = Column(String(16), nullable=False, default="advisor")
     advisor_id: Mapped[str | None] = Column(ForeignKey("advisors.id"))
-    failed_logins: Mapped[int] = Column(Integer, nullable=False, default=0)
-    locked_until: Mapped[datetime | None] = Column(DateTime(timezone=True))
+    must_change_password: Mapped[bool] = Column(Boolean, nullable=False, default=False, server_default=false())
     created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class StaffSession(Base):
+    """A logged-in console session, held on the server so logout, a password change or disabling ends it."""
+
+    __tablename__ = "staff_sessions"
+    id: Mapped[str] = Column(String(64), primary_key=True)  # SHA-256 of the token in the cookie
+    staff_user_id: Mapped[int] = Column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    seen_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class LoginThrottle(Base):
+    """Failed logins per account and client address, so a stranger can't lock an account out everywhere."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = Column(String(64), primary_key=True)  # SHA-256 of account and client address
+    failures: Mapped[int] = Column(Integer, nullable=False, default=0)
+    locked_until: Mapped[datetime | None] = Column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
 # --- console: review and follow-up ---
