@@ -5,9 +5,14 @@ spaCy imports thinc, and thinc imports TensorFlow whenever it is installed (Rasa
 project's pipeline (blank English, lookup lemmas, an EntityRuler) never uses it: that import alone costs
 several seconds and about 450 MB per action server. Blocking it keeps the action server small, and loading
 the knowledge up front spares the first visitor a wait of several seconds.
+
+On loopback the action server needs no credentials; bound anywhere else it refuses to start without
+ACTION_SERVER_TOKEN, and with a token every call but the health check must carry it (Rasa sends it from
+endpoints.yml).
 """
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import sys
@@ -35,13 +40,55 @@ def load_knowledge() -> None:
     print(f"knowledge loaded in {time.monotonic() - started:.1f} s", flush=True)
 
 
+TOKEN_HEADER = "X-FirstStop-Token"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+class ActionServerTokenMissing(SystemExit):
+    """The action server would listen beyond loopback without a shared token."""
+
+
+def require_token(app, token: str) -> None:
+    """Refuse every call but the health check that doesn't carry `token` in TOKEN_HEADER."""
+    from sanic import response
+
+    @app.middleware("request")
+    async def check_token(request):
+        if request.path == "/health":
+            return None
+        if not hmac.compare_digest(request.headers.get(TOKEN_HEADER, "").encode(), token.encode()):
+            return response.json({"error": "this action server needs its token"}, status=401)
+        return None
+
+
+def guarded_create_app(create_app, token: str):
+    """rasa_sdk's create_app, with the token check added when there is a token."""
+
+    def create(*args, **kwargs):
+        app = create_app(*args, **kwargs)
+        if token:
+            require_token(app, token)
+        return app
+
+    return create
+
+
 def main() -> None:
     """Run the rasa_sdk action server command line, on loopback unless SANIC_HOST says otherwise."""
-    os.environ.setdefault("SANIC_HOST", "127.0.0.1")  # rasa_sdk's own default is 0.0.0.0
+    from firststop.settings import get_settings
+
+    host = os.environ.setdefault("SANIC_HOST", "127.0.0.1")  # rasa_sdk's own default is 0.0.0.0
+    token = get_settings().action_server_token
+    if host not in LOOPBACK_HOSTS and not token:
+        raise ActionServerTokenMissing(
+            f"the action server would listen on {host} without a token: set ACTION_SERVER_TOKEN (the same value "
+            "for the Rasa servers and the action servers), or listen on 127.0.0.1")
     block_tensorflow()
     load_knowledge()
+    from rasa_sdk import endpoint
     from rasa_sdk.__main__ import main as sdk_main
 
+    endpoint.create_app = guarded_create_app(endpoint.create_app, token)
     sdk_main()
 
 

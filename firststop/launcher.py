@@ -12,7 +12,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from firststop.settings import ROOT, get_settings
+from firststop.settings import ROOT, SettingsError, get_settings, secret_key
 
 MODEL_INPUTS = ("config.yml", "domain.yml", "bot")
 PYTHON = sys.executable
@@ -30,6 +30,7 @@ def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     env.setdefault("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook")
+    env.setdefault("ACTION_SERVER_TOKEN", "")
     env.update(extra or {})
     # endpoints.yml's lock store: in memory for one Rasa process, Redis when it runs several Sanic workers.
     several_workers = env.get("SANIC_WORKERS", "1").strip() not in ("", "1")
@@ -95,8 +96,18 @@ def prepare_database(database_url: str) -> None:
         )
 
 
+def secure_var_dir(var_dir: Path) -> None:
+    """Make var/ (database, key, mails, logs, spool) readable by its owner only, now and for what comes."""
+    os.umask(0o077)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    for path in [var_dir, *var_dir.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode & 0o700)
+
+
 def ensure_admin(database_url: str, password_file: Path) -> str:
-    """On first run, create a console admin with a random password kept in `password_file`."""
+    """On first run, create a console admin with a random password, which must be changed at first login;
+    returns what to print: the password the first time only, afterwards where it is kept until then."""
     import secrets
 
     from sqlalchemy import func, select
@@ -107,12 +118,15 @@ def ensure_admin(database_url: str, password_file: Path) -> str:
 
     with session_factory(database_url)() as session:
         if session.scalar(select(func.count()).select_from(StaffUser)):
-            return password_file.read_text().strip() if password_file.exists() else "(unchanged; see make admin)"
+            if password_file.exists():
+                return f"first-login password in {password_file}"
+            return "password as you set it; `make admin` resets it"
     password = secrets.token_urlsafe(12)
-    upsert_user(database_url, "admin@example.org", password, "admin")
-    password_file.write_text(password + "\n")
-    password_file.chmod(0o600)
-    return password
+    upsert_user(database_url, "admin@example.org", password, "admin", must_change=True)
+    fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(password + "\n")
+    return f"{password}, to be changed at first login"
 
 
 def wait_for(url: str, timeout: float, process: subprocess.Popen | None = None) -> float:
@@ -154,8 +168,9 @@ def services(model: Path, rasa_port: int = 5005, action_port: int = 5055, consol
                          "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
                 f"http://127.0.0.1:{rasa_port}/webhooks/rest/", timeout=240),
         Service("sender", [PYTHON, "-m", "handoff.sender"]),
-        Service("console", [PYTHON, "-m", "flask", "--app", "console:create_app", "run", "--port", str(console_port),
-                            "--no-reload"], f"http://127.0.0.1:{console_port}/healthz"),
+        Service("console", [PYTHON, "-m", "gunicorn", "--config", "python:console.gunicorn_conf",
+                            "--bind", f"127.0.0.1:{console_port}", "console:create_app()"],
+                f"http://127.0.0.1:{console_port}/healthz"),
     ]
 
 
@@ -203,6 +218,11 @@ class Stack:
 
 def main() -> None:  # pragma: no cover - `make run`
     settings = get_settings()
+    secure_var_dir(settings.var_dir)
+    try:
+        secret_key(settings)  # made on first start in var/; in production it must come from the environment
+    except SettingsError as error:
+        raise SystemExit(f"FirstStop can't start: {error}") from None
     log_dir = settings.var_dir / "log"
     print("• building the spaCy pipeline and the answer index from knowledge/", flush=True)
     build_knowledge()

@@ -63,6 +63,7 @@ class Settings:
     cors_origins: tuple[str, ...]  # origins whose pages may talk to the chat channel
     trusted_proxies: tuple[str, ...]  # addresses whose X-Forwarded-For is believed
     action_server_token: str  # required by the action server when it listens beyond loopback
+    console_workers: int  # gunicorn worker processes for the console
     smtp_host: str
     smtp_port: int
     smtp_security: str  # "none", "starttls" or "ssl"
@@ -112,6 +113,7 @@ def get_settings() -> Settings:
         cors_origins=_list(_env("CORS_ORIGINS", _origin(console_url))),
         trusted_proxies=_list(_env("TRUSTED_PROXIES", "")),
         action_server_token=_env("ACTION_SERVER_TOKEN", ""),
+        console_workers=int(_env("CONSOLE_WORKERS", "2")),
         smtp_host=_env("SMTP_HOST", "127.0.0.1"),
         smtp_port=int(_env("SMTP_PORT", "8025")),
         smtp_security=_env("SMTP_SECURITY", "none"),

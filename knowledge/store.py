@@ -83,22 +83,41 @@ def content_hash(knowledge_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def trusted_file(path: Path) -> bool:
+    """Whether only this process's user could have written `path` (owned by us, and neither it nor its
+    folder writable by group or others): a pickle runs code when loaded, so no other file is loaded."""
+    for item in (path.parent, path):
+        info = item.stat()
+        if info.st_uid != os.geteuid() or info.st_mode & 0o022:
+            return False
+    return True
+
+
 def cached_knowledge(knowledge_dir: Path, cache_dir: Path) -> Knowledge:
     """The knowledge for the files as they are, from the cache when it was built before (building
-    fits the retrieval model, a few seconds; loading the cache takes well under one)."""
+    fits the retrieval model, a few seconds; loading the cache takes well under one). The cache is a
+    pickle, so it is loaded only from a file and folder that nobody else can write."""
     path = cache_dir / f"knowledge-{content_hash(knowledge_dir)}.pickle"
     try:
+        if not trusted_file(path):
+            raise PermissionError("owned by another user or writable by others; not loaded")
         with open(path, "rb") as file:
             return pickle.load(file)
+    except FileNotFoundError:
+        pass
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as error:
-        if path.exists():
-            log.warning("rebuilding the knowledge cache %s: %s", path, error)
+        log.warning("rebuilding the knowledge cache %s: %s", path, error)
     knowledge = load_knowledge(knowledge_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    with open(tmp, "wb") as file:
-        pickle.dump(knowledge, file, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        cache_dir.chmod(0o700)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
+            pickle.dump(knowledge, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError as error:  # a folder we may not write: serve the knowledge uncached
+        log.warning("could not write the knowledge cache %s: %s", path, error)
+        return knowledge
     for old in cache_dir.glob("knowledge-*.pickle"):
         if old != path:
             old.unlink(missing_ok=True)
