@@ -61,11 +61,24 @@ def require_token(app, token: str) -> None:
         return None
 
 
+def answer_failures_quietly(app) -> None:
+    """rasa_sdk answers an action's exception with the whole request (the tracker: every slot, every
+    message) and logs the request; Rasa then logs that answer. Answer and log the exception's type only."""
+    from sanic import response
+
+    async def failed(request, exception: Exception):
+        log.error("action call failed: %s", type(exception).__name__, exc_info=exception)
+        return response.json({"error": type(exception).__name__}, status=500)
+
+    app.error_handler.add(Exception, failed)
+
+
 def guarded_create_app(create_app, token: str):
-    """rasa_sdk's create_app, with the token check added when there is a token."""
+    """rasa_sdk's create_app, answering failures without the request, with the token check when there is one."""
 
     def create(*args, **kwargs):
         app = create_app(*args, **kwargs)
+        answer_failures_quietly(app)
         if token:
             require_token(app, token)
         return app

@@ -2,6 +2,7 @@
 an action server beyond loopback only with a token, and the console under gunicorn without leaks in its logs."""
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import shutil
@@ -142,22 +143,25 @@ def test_an_action_server_beyond_loopback_refuses_to_start_without_a_token(tmp_p
     assert result.returncode != 0 and "ACTION_SERVER_TOKEN" in result.stderr
 
 
-def test_an_action_server_with_a_token_refuses_calls_without_it(tmp_path):
+def test_an_action_server_with_a_token_refuses_calls_without_it_and_never_echoes_a_tracker(tmp_path):
     port = free_port()
     stack = launcher.Stack(tmp_path / "log", env={"ACTION_SERVER_TOKEN": "a-shared-token-of-some-length"})
     service = next(s for s in launcher.services(ROOT / "models" / "unused", action_port=port) if s.name == "actions")
     stack.start(service)
     try:
-        call = {"next_action": "action_log_contact", "sender_id": "x", "tracker": {}, "domain": {}}
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/webhook", data=str(call).encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})
+        # A malformed call whose tracker carries a visitor's address: the failure must not send it back.
+        call = {"next_action": "action_log_contact", "sender_id": "x", "tracker": {"slots": {"email": "anna@x.lu"}}}
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/webhook", data=json.dumps(call).encode(),
+                                         method="POST", headers={"Content-Type": "application/json"})
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=10)
         assert refused.value.code == 401
         request.add_header("X-FirstStop-Token", "a-shared-token-of-some-length")
-        with pytest.raises(urllib.error.HTTPError) as passed:  # past the token check: the body is what's wrong
+        with pytest.raises(urllib.error.HTTPError) as failed:  # past the token check: the call itself fails
             urllib.request.urlopen(request, timeout=10)
-        assert passed.value.code != 401
+        assert failed.value.code == 500
+        assert "anna@x.lu" not in failed.value.read().decode()
+        assert "anna@x.lu" not in (tmp_path / "log" / "actions.log").read_text()
     finally:
         stack.stop_all()
 
