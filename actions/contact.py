@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.conversation import enquiry_record
+from handoff.compose import single_line
 from handoff.schedule import describe_reply
 from members.enquiries import PROFILES, is_phone_number, normalise_email, profile_from_text
 
@@ -58,14 +59,14 @@ class ValidateContactForm(FormValidationAction):
         return {"profile": profile}
 
     def validate_name(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        name = NAME_PREFIX.sub("", str(value or "").strip()).strip(" .!")
+        name = NAME_PREFIX.sub("", single_line(str(value or ""))).strip(" .!")
         if not 1 < len(name) <= 100 or not re.search(r"[^\W\d_]", name) or name.lower() in NOT_A_NAME:
             dispatcher.utter_message(text="Please type your name (up to 100 characters).")
             return {"name": None}
         return {"name": name}
 
     def validate_organisation(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        organisation = str(value or "").strip()
+        organisation = single_line(str(value or ""))
         if organisation.lower() in SKIP:
             return {"organisation": "none"}
         if not 1 < len(organisation) <= 200:
@@ -82,7 +83,7 @@ class ValidateContactForm(FormValidationAction):
         return {"email": email}
 
     def validate_phone(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        phone = str(value or "").strip()
+        phone = single_line(str(value or ""))
         if phone.lower() in SKIP:
             return {"phone": "skipped"}
         if not is_phone_number(phone):
@@ -108,8 +109,8 @@ class ActionLogContact(Action):
             )
         elif record.consent:
             dispatcher.utter_message(
-                text=f"Thank you, {record.name}! Your enquiry is logged and {advisor} will contact you at "
-                f"{record.email} {reply_time()}."
+                text=f"Thank you! Your enquiry is logged and {advisor} will contact you at the e-mail address "
+                f"you gave {reply_time()}."
             )
         else:
             dispatcher.utter_message(

@@ -32,6 +32,12 @@ def transcript(tracker: Tracker) -> tuple[Turn, ...]:
     return tuple(turns)
 
 
+def client_key(tracker: Tracker) -> str | None:
+    """The keyed hash of the visitor's client address that the REST channel puts in the message metadata."""
+    key = (tracker.latest_message.get("metadata") or {}).get("client_key")
+    return key if isinstance(key, str) and key else None
+
+
 def language(tracker: Tracker) -> str:
     """The widget's language, sent as message metadata."""
     metadata = tracker.latest_message.get("metadata") or {}
@@ -84,6 +90,7 @@ def enquiry_record(tracker: Tracker, notice_version: str, **overrides) -> Enquir
         organisation=organisation if consent and organisation and organisation != "none" else None,
         email=tracker.get_slot("email") if consent else None,
         phone=phone if consent and phone and phone != "skipped" else None,
+        client_key=client_key(tracker),
     )
     for key, value in overrides.items():
         setattr(record, key, value)

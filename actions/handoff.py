@@ -114,11 +114,11 @@ class ActionHandoff(Action):
         elif saved is None:
             dispatcher.utter_message(
                 text=f"I couldn't reach our system just now, but your request is kept and will reach "
-                f"{advisor.name} as soon as it is back. They will reply to {record.email}."
+                f"{advisor.name} as soon as it is back. They will reply to the e-mail address you gave."
             )
         else:
             dispatcher.utter_message(
-                text=f"Done: I've passed your enquiry to {advisor.name}, who will reply to {record.email} "
-                f"{reply_time()}."
+                text=f"Done: I've passed your enquiry to {advisor.name}, who will reply to the e-mail address "
+                f"you gave {reply_time()}."
             )
         return events

@@ -46,9 +46,10 @@ def advisor_load() -> dict[str, int]:
 
 
 def save_enquiry(record) -> int | None:
-    """Write the enquiry now, or keep it in the spool until the database is back (None)."""
+    """Write the enquiry now, or keep it in the spool until the database is back (None); its staff e-mails beyond
+    the hourly cap for the visitor's client address are held for staff to release."""
     s = get_settings()
-    saved = spool.save(database(), record, s.spool_dir)
+    saved = spool.save(database(), record, s.spool_dir, mail_cap=s.staff_mails_per_address_hour)
     if saved is not None:
         spool.replay(database(), s.spool_dir)
     return saved

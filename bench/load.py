@@ -80,7 +80,7 @@ def firststop_script(number: int) -> list[Turn]:
         Turn("name", "Jane Doe", "organisation"),
         Turn("organisation", "Acme Coatings SA", "e-mail address"),
         Turn("email", f"jane.{number}.{uuid.uuid4().hex[:6]}@acme-coatings.example", "phone number"),
-        Turn("phone_skip", "skip", "Thank you, Jane Doe"),
+        Turn("phone_skip", "skip", "Your enquiry is logged"),
         Turn("handoff", "I'd like to talk to a person", "passed your enquiry"),
     ]
 
@@ -138,7 +138,7 @@ async def run_level(url: str, script: Callable[[int], list[Turn]], conversations
     for number in range(conversations):
         queue.put_nowait(number)
     samples: list[Sample] = []
-    run_id = uuid.uuid4().hex[:8]
+    run_id = uuid.uuid4().hex  # in each conversation id: FirstStop refuses ids without 128 random bits
 
     async def visitor(session: aiohttp.ClientSession) -> None:
         while True:

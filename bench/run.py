@@ -259,6 +259,8 @@ def firststop_running(workers: int, use_sqlite: bool, run_dir: Path, extra_env: 
             "DATABASE_URL": database_url, "FIRSTSTOP_VAR": str(run_dir),
             "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
             "SMTP_PORT": str(smtp_port), "SMTP_HOST": "127.0.0.1", "CONSOLE_URL": "http://console.bench",
+            # The load comes from one address: the limits that protect staff from a flood are off, explicitly.
+            "RATE_PER_ADDRESS": "0", "RATE_PER_CONVERSATION": "0", "STAFF_MAILS_PER_ADDRESS_HOUR": "0",
             **extra_env,
         }
         for service in launcher.services(model, rasa_port=rasa_port, action_port=action_port, smtp_port=smtp_port):

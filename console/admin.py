@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib
 import json
 from datetime import date
+from pathlib import Path
 
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -46,7 +48,7 @@ def _shown_once(new: accounts.NewPassword, what: str):
 @bp.route("/accounts", methods=["POST"])
 @admin_required
 def account_create():
-    """A new account with a random password, shown once."""
+    """A new account with a random password, shown once and changed at first login."""
     try:
         new = accounts.create_account(g.db, request.form.get("email", ""), request.form.get("role", ""))
     except accounts.AccountError as error:
@@ -66,14 +68,14 @@ def _user(user_id: int) -> StaffUser:
 @bp.route("/accounts/<int:user_id>/reset", methods=["POST"])
 @admin_required
 def account_reset(user_id: int):
-    """A new random password for the account, shown once; lifts a lockout."""
+    """A new random password for the account, shown once: its sessions end and it is changed at next login."""
     return _shown_once(accounts.reset_password(g.db, _user(user_id)), "reset")
 
 
 @bp.route("/accounts/<int:user_id>/disable", methods=["POST"])
 @admin_required
 def account_disable(user_id: int):
-    """Stop the account from logging in."""
+    """Stop the account from logging in and end its open sessions."""
     user = _user(user_id)
     try:
         accounts.disable(g.db, user, g.user)
@@ -148,7 +150,8 @@ def privacy_erase():
     if normalise_email(request.form.get("confirm", "")) != email:
         flash("Nothing erased: type the same address in both boxes to confirm.")
         return redirect(url_for("admin.privacy"))
-    result = tools.erase_person(g.db, email)  # also deletes the console's copies of their conversations
+    # Also deletes the console's copies of their conversations, and their mails in the mail sink it shows.
+    result = tools.erase_person(g.db, email, mail_dir=Path(current_app.config["MAIL_DIR"]))
     g.db.commit()
     summary = result if isinstance(result, dict) else {"result": result}
     return render_template("privacy.html", installed=True, result=summary, email=email)

@@ -3,10 +3,20 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from sqlalchemy import select
 
 from console import search
-from console.accounts import ROLES, AccountError, create_advisor_accounts, upsert_user
+from console.accounts import (
+    ROLES,
+    AccountError,
+    create_advisor_accounts,
+    holds_password_of,
+    set_account,
+    upsert_user,
+)
 from members.db import session_factory
+from members.enquiries import normalise_email
+from members.models import StaffUser
 
 __all__ = ["register", "upsert_user"]  # launcher.ensure_admin imports upsert_user from here
 
@@ -19,12 +29,19 @@ def register(app: Flask) -> None:
     @click.option("--role", type=click.Choice(ROLES), default="advisor")
     @click.password_option()
     def create_user(email: str, role: str, password: str) -> None:
-        """Create or update a console account (linked to the advisor with that e-mail, if any)."""
+        """Create or update a console account with a password you choose (an existing one's sessions end)."""
+        first_run_file = current_app.config["ADMIN_PASSWORD_FILE"]
+        address = normalise_email(email) or email
         try:
-            upsert_user(current_app.config["DATABASE_URL"], email, password, role)
+            with session_factory(current_app.config["DATABASE_URL"]).begin() as session:
+                existing = session.scalars(select(StaffUser).where(StaffUser.email == address)).first()
+                replaces_first_run = existing is not None and holds_password_of(first_run_file, existing)
+                set_account(session, email, password, role, must_change=False)
         except AccountError as error:
             raise click.ClickException(str(error)) from error
-        click.echo(f"account {email.lower()} ({role}) ready")
+        if replaces_first_run:  # the launcher prints that password only while the file exists
+            first_run_file.unlink(missing_ok=True)
+        click.echo(f"account {address} ({role}) ready")
 
     @app.cli.command("create-advisor-accounts")
     def advisor_accounts() -> None:
@@ -36,7 +53,8 @@ def register(app: Flask) -> None:
         for account in made:
             click.echo(f"{account.email}\t{account.password}")
         if made:
-            click.echo(f"{len(made)} account(s) created; pass each password on privately, it is not stored.")
+            click.echo(f"{len(made)} account(s) created; pass each password on privately, it is not stored. "
+                       "Each has to be changed at first login.")
 
     @app.cli.command("refresh-search-index")
     def refresh_search_index() -> None:

@@ -1,4 +1,4 @@
-"""The hand-offs page: every hand-off e-mail by delivery state, with its last error; retry or mark handled."""
+"""The hand-offs page: every hand-off e-mail by delivery state, with its last error; retry, release or mark handled."""
 from __future__ import annotations
 
 from flask import (
@@ -15,7 +15,7 @@ from flask import (
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from console import review
+from console import int_arg, review
 from handoff import outbox
 from members.models import Enquiry, OutboxMessage
 
@@ -29,7 +29,7 @@ def handoffs():
     status = request.args.get("status", "")
     if status != "all" and status not in counts:
         status = "failed" if counts.get("failed") else "all"
-    number = max(1, request.args.get("page", 1, type=int))
+    number = int_arg("page", 1)
     size = current_app.config["PAGE_SIZE"]
     query = select(OutboxMessage)
     if status != "all":
@@ -41,7 +41,8 @@ def handoffs():
         .offset((number - 1) * size).limit(size)
     ).all()
     return render_template("handoffs.html", messages=messages, counts=counts, status=status, page=number,
-                           size=size, total=total, retryable=outbox.RETRYABLE, handleable=outbox.HANDLEABLE)
+                           size=size, total=total, retryable=outbox.RETRYABLE, handleable=outbox.HANDLEABLE,
+                           releasable=outbox.RELEASABLE)
 
 
 def _act(message_id: int, action, done: str, refused: str, log: str):
@@ -64,6 +65,13 @@ def retry(message_id: int):
     """Send the e-mail again now (same Message-ID)."""
     return _act(message_id, outbox.retry, "The e-mail is queued and will be sent within seconds.",
                 "That e-mail is being sent or was already sent; nothing changed.", "hand-off e-mail retried")
+
+
+@bp.route("/handoffs/<int:message_id>/release", methods=["POST"])
+def release(message_id: int):
+    """Send a held e-mail now: staff judged it is not a flood."""
+    return _act(message_id, outbox.release, "Released; the e-mail will be sent within seconds.",
+                "That e-mail is not held any more; nothing changed.", "hand-off e-mail released")
 
 
 @bp.route("/handoffs/<int:message_id>/handled", methods=["POST"])

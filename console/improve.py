@@ -16,7 +16,7 @@ from flask import (
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from console import review
+from console import DB_INT_MAX, review
 from members.models import FlaggedMessage
 
 bp = Blueprint("improve", __name__, url_prefix="/console")
@@ -37,6 +37,8 @@ def flag():
     conversation_id = request.form.get("conversation_id", "")
     try:
         event_id = int(request.form.get("event_id", ""))
+        if not 0 < event_id <= DB_INT_MAX:
+            raise ValueError("no such message")
         review.flag_message(g.db, event_id, request.form.get("intent", ""), g.user, review.domain_intents())
     except ValueError as error:  # a malformed event id, or a ReviewError
         g.db.rollback()

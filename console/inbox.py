@@ -15,7 +15,7 @@ from sqlalchemy import exists, func, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql import Select
 
-from console import search
+from console import DB_INT_MAX, search
 from members.models import (
     ENQUIRY_STATUSES,
     Advisor,
@@ -152,9 +152,10 @@ def decode_cursor(text: str | None) -> tuple[datetime, int] | None:
         return None
     moment, _, number = text.rpartition("~")
     try:
-        return datetime.fromisoformat(moment), int(number)
+        boundary = datetime.fromisoformat(moment), int(number)
     except ValueError:
         return None
+    return boundary if 0 <= boundary[1] <= DB_INT_MAX else None  # an id the database can't hold is malformed
 
 
 @dataclass

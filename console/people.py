@@ -17,6 +17,7 @@ from flask import (
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from console import int_arg
 from members.enquiries import find_organisation, normalise_email, organisation_key
 from members.models import (
     ORGANISATION_SIZES,
@@ -41,7 +42,7 @@ def _like(text: str) -> str:
 
 
 def _page_number() -> int:
-    return max(1, request.args.get("page", 1, type=int))
+    return int_arg("page", 1)
 
 
 def update_contact(session: Session, contact: Contact, form: Mapping[str, str]) -> None:
@@ -124,7 +125,7 @@ def contacts():
 
 @bp.route("/contacts/<int:contact_id>", methods=["GET", "POST"])
 def contact(contact_id: int):
-    """One contact: edit their details; their enquiries and consents."""
+    """One contact: edit their details; their enquiries and consents, and chats that claimed their address."""
     person = g.db.get(Contact, contact_id)
     if person is None:
         abort(404)
@@ -141,7 +142,11 @@ def contact(contact_id: int):
     enquiries = g.db.scalars(
         select(Enquiry).where(Enquiry.contact_id == person.id).order_by(Enquiry.created_at.desc())
     ).all()
-    return render_template("contact.html", contact=person, enquiries=enquiries, profiles=PROFILES)
+    claims = g.db.scalars(
+        select(Enquiry).where(Enquiry.claimed_email == person.email, Enquiry.contact_status == "claimed")
+        .order_by(Enquiry.created_at.desc())
+    ).all()
+    return render_template("contact.html", contact=person, enquiries=enquiries, claims=claims, profiles=PROFILES)
 
 
 @bp.route("/organisations")

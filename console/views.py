@@ -1,5 +1,5 @@
 """The advisors' pages: the enquiries inbox (and "mine"), its CSV export, a conversation with everything
-around it and the actions on its enquiry, and the local mail sink."""
+around it and the actions on its enquiry (including settling what the visitor claimed), and the local mail sink."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -23,6 +23,7 @@ from sqlalchemy import select
 from console import inbox as inbox_queries
 from console import review, search
 from handoff.compose import REASONS
+from members import enquiries as claims
 from members.db import session_factory
 from members.models import (
     ENQUIRY_STATUSES,
@@ -105,6 +106,7 @@ def conversation(conversation_id: str):
             "notes": review.notes(g.db, enquiry), "tags": review.tags(g.db, enquiry),
             "activity": review.activity(g.db, enquiry), "review": g.db.get(EnquiryReview, enquiry.id),
             "advisors": g.db.scalars(select(Advisor).order_by(Advisor.name)).all(),
+            "claimed_contact": claims.claimed_contact(g.db, enquiry),
         }
     return render_template(
         "conversation.html", enquiry=enquiry, messages=messages, conversation_id=conversation_id,
@@ -120,7 +122,7 @@ def _change(enquiry_id: int, change: Callable[[Enquiry], None], done: str):
         abort(404)
     try:
         change(enquiry)
-    except review.ReviewError as error:
+    except (review.ReviewError, claims.ClaimError) as error:
         g.db.rollback()
         flash(f"Not saved: {error}.")
     else:
@@ -169,6 +171,42 @@ def set_reviewed(enquiry_id: int):
     reviewed = request.form.get("reviewed") == "1"
     return _change(enquiry_id, lambda e: review.set_reviewed(g.db, e, reviewed, g.user),
                    "Marked reviewed." if reviewed else "Review withdrawn.")
+
+
+def _confirm(enquiry: Enquiry) -> None:
+    take_name, take_phone = request.form.get("take_name") == "1", request.form.get("take_phone") == "1"
+    contact = claims.confirm_claim(g.db, enquiry, take_name=take_name, take_phone=take_phone)
+    taken = [what for what, taken in (("name", take_name), ("phone", take_phone)) if taken]
+    detail = contact.email + (f" ({' and '.join(taken)} taken from the claim)" if taken else "")
+    review.record(g.db, enquiry, g.user, "claim confirmed", detail)
+
+
+def _merge(enquiry: Enquiry) -> None:
+    contact = claims.merge_claim(g.db, enquiry, request.form.get("email", ""))
+    review.record(g.db, enquiry, g.user, "claim merged", f"into {contact.email}")
+
+
+def _separate(enquiry: Enquiry) -> None:
+    contact = claims.separate_contact(g.db, enquiry, request.form.get("email", ""), request.form.get("name", ""))
+    review.record(g.db, enquiry, g.user, "separate contact", contact.email)
+
+
+@bp.route("/enquiries/<int:enquiry_id>/claim/confirm", methods=["POST"])
+def confirm_claim(enquiry_id: int):
+    """The visitor is the contact whose address they gave: link the enquiry (optionally taking name or phone)."""
+    return _change(enquiry_id, _confirm, "Confirmed: the enquiry is now the contact's.")
+
+
+@bp.route("/enquiries/<int:enquiry_id>/claim/merge", methods=["POST"])
+def merge_claim(enquiry_id: int):
+    """The visitor is another existing contact: link the enquiry to the contact with the address typed."""
+    return _change(enquiry_id, _merge, "Merged: the enquiry is now that contact's.")
+
+
+@bp.route("/enquiries/<int:enquiry_id>/claim/separate", methods=["POST"])
+def separate_claim(enquiry_id: int):
+    """The visitor is someone new: create a contact from the claims under the address staff give."""
+    return _change(enquiry_id, _separate, "A separate contact was created for this enquiry.")
 
 
 @bp.route("/mail")

@@ -162,9 +162,10 @@ def services(model: Path, rasa_port: int = 5005, action_port: int = 5055, consol
     return smtp + [
         Service("actions", [PYTHON, "-m", "firststop.action_server", "--actions", "actions", "--port", str(action_port)],
                 f"http://127.0.0.1:{action_port}/health"),
+        # No --cors: firststop.rasa_server sets CORS (and the request size limit) from the Rasa process's own
+        # settings, so CORS_ORIGINS given to this process's environment is what Rasa answers.
         Service("rasa", [PYTHON, "-m", "firststop.rasa_server", "run", "--model", str(model),
                          "--interface", "127.0.0.1", "--port", str(rasa_port),
-                         "--cors", "*",
                          "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
                 f"http://127.0.0.1:{rasa_port}/webhooks/rest/", timeout=240),
         Service("sender", [PYTHON, "-m", "handoff.sender"]),

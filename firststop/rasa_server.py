@@ -1,4 +1,4 @@
-"""FirstStop's Rasa server entry point: `rasa` (same arguments) with five changes applied before it starts.
+"""FirstStop's Rasa server entry point: `rasa` (same arguments) with the changes below applied before it starts.
 
 1. Rasa checks every action-server reply with `jsonschema.validate`, which checks the schema and builds a
    validator on each call (RasaHQ/rasa#11717): about 20 ms of CPU per custom action on this machine, more
@@ -18,11 +18,22 @@
 5. Rasa runs its model graph (NLU, then policies) through dask for every message, working out again each
    time which nodes the targets need and in which order. Here that plan is worked out once per list of
    targets and the nodes are called in it directly: the same nodes with the same inputs.
+6. The Sanic app is set up from the settings, whatever the command line says: CORS answers only the
+   configured origins (CORS_ORIGINS, by default the console's, which serves the demo page), and a body
+   larger than MAX_REQUEST_BYTES is refused with 413 on its headers, before Sanic buffers any of it (its
+   default limit is 100 MB).
+7. Rasa's own log lines don't carry what visitors wrote: the structured log fields that hold message text
+   are withheld, and the warnings Rasa raises while parsing a visitor's "/intent{...}" message (which quote
+   the whole message) are replaced by one line without it.
 """
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
+import inspect
 import logging
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -213,6 +224,118 @@ def run_graph_in_plan(self, inputs: dict[str, Any] | None = None, targets: list[
     return dict(outputs[target] for target in run_targets)
 
 
+# Structured log fields in which Rasa puts message text, slot values or whole events (rasa.utils.log_utils).
+VISITOR_TEXT_FIELDS = frozenset({
+    "text", "response_text", "user_text", "slot_values", "parse_data_text", "parse_data_entities",
+    "prediction_events", "tracker_latest_message", "prefilled_slots", "message", "response", "slot_candidates",
+    "rasa_event", "rasa_events", "tracker_states", "current_states", "old_states", "successes",
+    "current_entity", "next_entity", "states", "entity", "token_text", "user_message", "json_message",
+})
+_parsing_visitor_message: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "firststop_parsing_visitor_message", default=None)
+
+
+def withhold_visitor_text(anonymizer):
+    """Wrap Rasa's structlog anonymizer: fields that may hold visitor text are replaced by their length."""
+
+    def withhold(logger, method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+        event_dict = anonymizer(logger, method, event_dict)
+        for name in VISITOR_TEXT_FIELDS & event_dict.keys():
+            value = event_dict[name]
+            event_dict[name] = f"<withheld, {len(value)} characters>" if isinstance(value, str) else "<withheld>"
+        return event_dict
+
+    return withhold
+
+
+def parsing_visitor_message(function):
+    """Mark the call as parsing a visitor's message, so the warnings it raises don't quote the message."""
+
+    @functools.wraps(function)
+    def marked(*args, **kwargs):
+        token = _parsing_visitor_message.set(function.__qualname__)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _parsing_visitor_message.reset(token)
+
+    marked.patched = True
+    return marked
+
+
+def warning_without_visitor_text(raise_warning):
+    """Wrap rasa.shared.utils.io.raise_warning: inside the parsing of a visitor message, a warning (which
+    quotes the message) becomes one line naming what was not understood, without the message."""
+
+    def raise_warning_or_note(message, category=None, docs=None, **kwargs) -> None:
+        where = _parsing_visitor_message.get()
+        if where is None:
+            return raise_warning(message, category, docs, **kwargs)
+        log.warning("%s: part of a visitor's message was not understood as an intent payload (%s); "
+                    "message withheld", where, _warning_kind(str(message)))
+        return None
+
+    raise_warning_or_note.patched = True
+    return raise_warning_or_note
+
+
+def _warning_kind(message: str) -> str:
+    """What a Rasa parsing warning was about, without the parts of it that quote the visitor."""
+    for kind, pattern in (("trailing text", r"Failed to interpret some parts"),
+                          ("unknown intent", r"Expected the intent|Parsed an intent"),
+                          ("entities not a JSON object", r"json object"),
+                          ("unknown entity", r"Expected entities|Parsed an entity"),
+                          ("bad confidence", r"confidence")):
+        if re.search(pattern, message):
+            return kind
+    return "arguments"
+
+
+class RequestTooLarge:
+    """The 413 answer for a body over the limit, in the channel's format, sent before the body is read."""
+
+    def __init__(self, max_length: int) -> None:
+        self.max_length = max_length
+
+    def __call__(self, request, exception):
+        from sanic import response
+
+        from firststop.channel import TOO_LARGE
+
+        return response.json({"error": TOO_LARGE.format(max_length=self.max_length)}, status=413)
+
+
+def exact_origins(origins: tuple[str, ...]) -> list:
+    """CORS origins for sanic_cors, each matched exactly ('*' stays a wildcard): sanic_cors takes a string
+    with '?', ']' or '*' for a regular expression, which an IPv6 origin such as http://[::1]:8000 has."""
+    return [origin if origin == "*" else re.compile(re.escape(origin.rstrip("/")) + r"\Z", re.IGNORECASE)
+            for origin in origins]
+
+
+def configured_from_settings(configure_app):
+    """Wrap rasa.core.run.configure_app: CORS origins and the request size limit come from the settings."""
+    from sanic.exceptions import PayloadTooLarge
+
+    from firststop.settings import get_settings
+
+    signature = inspect.signature(configure_app)
+
+    @functools.wraps(configure_app)
+    def configure_app_from_settings(*args, **kwargs):
+        settings = get_settings()
+        call = signature.bind(*args, **kwargs)
+        call.arguments["cors"] = exact_origins(settings.cors_origins)
+        app = configure_app(*call.args, **call.kwargs)
+        app.config.REQUEST_MAX_SIZE = settings.max_request_bytes
+        app.error_handler.add(PayloadTooLarge, RequestTooLarge(settings.max_message_length))
+        log.info("CORS origins %s; requests over %d bytes refused",
+                 ", ".join(settings.cors_origins) or "(none)", settings.max_request_bytes)
+        return app
+
+    configure_app_from_settings.patched = True
+    return configure_app_from_settings
+
+
 def apply_fixes() -> None:
     """Patch Rasa's classes in this process (inherited by forked Sanic workers)."""
     from rasa.core.actions.action import RemoteAction
@@ -228,6 +351,24 @@ def apply_fixes() -> None:
     FailSafeTrackerStore.save = save_or_raise
     EndpointConfig.session = kept_session
     DaskGraphRunner.run = run_graph_in_plan
+    apply_server_settings()
+
+
+def apply_server_settings() -> None:
+    """Patch how `rasa run` sets up its app and its logs: CORS and size limit from the settings, no visitor text."""
+    import rasa.core.run
+    import rasa.shared.utils.io
+    import rasa.utils.log_utils
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+
+    if getattr(rasa.core.run.configure_app, "patched", False):
+        return
+    rasa.core.run.configure_app = configured_from_settings(rasa.core.run.configure_app)
+    rasa.utils.log_utils._anonymizer = withhold_visitor_text(rasa.utils.log_utils._anonymizer)
+    rasa.shared.utils.io.raise_warning = warning_without_visitor_text(rasa.shared.utils.io.raise_warning)
+    YAMLStoryReader.unpack_regex_message = staticmethod(parsing_visitor_message(YAMLStoryReader.unpack_regex_message))
+    MessageProcessor._check_for_unseen_features = parsing_visitor_message(MessageProcessor._check_for_unseen_features)
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 """Compose the hand-off e-mail: who, what, routed where and why, what the bot answered, the transcript."""
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from html import escape
@@ -50,10 +51,23 @@ class HandoffFacts:
     language: str = "en"
 
 
+# Control characters, surrogates and line/paragraph separators; and the bidi overrides, which can make a header
+# read differently from what it says. Other format characters (the zero-width non-joiner of Persian names) stay.
+_NOT_IN_A_LINE = {"Cc", "Cs", "Zl", "Zp"}
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def single_line(text: str) -> str:
+    """The text with every run of line breaks, control characters and spaces made one space, and stripped:
+    safe in a mail header (a CR or LF there would start a new header, or make the message unsendable)."""
+    kept = "".join(" " if unicodedata.category(c) in _NOT_IN_A_LINE or c in _BIDI_CONTROLS else c for c in text)
+    return " ".join(kept.split())
+
+
 def subject(facts: HandoffFacts) -> str:
     """'New enquiry — AeroSpace — Acme' (the organisation, else the person, else 'anonymous visitor')."""
-    who = facts.organisation or facts.name or "anonymous visitor"
-    return f"New enquiry — {facts.cluster_name or 'General'} — {who}"
+    who = single_line(facts.organisation or "") or single_line(facts.name or "") or "anonymous visitor"
+    return single_line(f"New enquiry — {facts.cluster_name or 'General'} — {who}")
 
 
 def _details(facts: HandoffFacts) -> list[tuple[str, str]]:
@@ -110,8 +124,8 @@ def handoff_mail(facts: HandoffFacts, domain: str = "firststop.example.org") -> 
     return MailDraft(
         kind="handoff",
         message_id=f"<{uuid.uuid4().hex}@{domain}>",
-        to_addr=facts.to_addr,
-        reply_to=facts.email if facts.consent else None,
+        to_addr=single_line(facts.to_addr),
+        reply_to=single_line(facts.email) if facts.consent and facts.email else None,
         subject=subject(facts),
         body_text=body_text(facts),
         body_html=body_html(facts),

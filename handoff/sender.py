@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from members.models import OutboxMessage
@@ -116,19 +117,29 @@ def _finish(factory: sessionmaker[Session], message_id: int, worker: str, **valu
         )
 
 
+def _reason(error: BaseException) -> str:
+    """The failure as staff read it in the console: the exception's type and message, on one line, bounded."""
+    return " ".join(f"{type(error).__name__}: {error}".split())[:1000]
+
+
 def deliver_one(
     factory: sessionmaker[Session], message_id: int, connect: SmtpFactory, mail_from: str, worker: str,
     max_attempts: int, after_send: Callable[[], None] | None = None,
 ) -> str | None:
-    """Claim, send and mark one message; returns its new status, or None if another worker has it."""
+    """Claim, send and mark one message; returns its new status, or None if another worker has it.
+
+    Whatever goes wrong with this message ends in a status ("pending" to retry a temporary failure, "failed"
+    otherwise, with the reason): it never stays "sending" to be claimed again, nor stops the others.
+    """
     with factory.begin() as session:
         if not claim(session, message_id, worker):
             return None
-    with factory() as session:
-        message = session.get(OutboxMessage, message_id)
-        email = to_email(message, mail_from)
-        attempts, resent = message.attempts, message.attempts > 1 and message.last_error is None
+    attempts = 0
     try:
+        with factory() as session:
+            message = session.get(OutboxMessage, message_id)
+            attempts, resent = message.attempts, message.attempts > 1 and message.last_error is None
+            email = to_email(message, mail_from)
         with connect() as smtp:
             refused = smtp.send_message(email)
         if after_send:
@@ -136,19 +147,27 @@ def deliver_one(
         if refused:
             raise smtplib.SMTPRecipientsRefused(refused)
     except smtplib.SMTPRecipientsRefused as error:
+        log.warning("outbox %s failed: recipient refused", message_id)
         _finish(factory, message_id, worker, status="failed", last_error=f"recipient refused: {error.recipients}")
         return "failed"
     except OSError as error:  # smtplib's errors and socket timeouts are OSErrors
         permanent = isinstance(error, smtplib.SMTPResponseException) and 500 <= error.smtp_code < 600
         if permanent or attempts >= max_attempts:
-            _finish(factory, message_id, worker, status="failed", last_error=f"{type(error).__name__}: {error}")
+            log.warning("outbox %s failed after %s attempts: %s", message_id, attempts, type(error).__name__)
+            _finish(factory, message_id, worker, status="failed", last_error=_reason(error))
             return "failed"
         _finish(
             factory, message_id, worker, status="pending", claimed_by=None,
-            last_error=f"attempt {attempts}: {type(error).__name__}: {error}",
-            next_attempt_at=now() + backoff(attempts),
+            last_error=f"attempt {attempts}: {_reason(error)}", next_attempt_at=now() + backoff(attempts),
         )
         return "pending"
+    except (OperationalError, InterfaceError):  # the database is unreachable, not this message at fault: the
+        raise  # round stops, and the claim's lease expires so the message is tried again
+    except Exception as error:  # noqa: BLE001 - this message can't be built or sent (a header with a line
+        # break, a value the SMTP library refuses...): retrying won't help, so staff see why and decide.
+        log.warning("outbox %s failed, cannot be sent: %s", message_id, type(error).__name__)
+        _finish(factory, message_id, worker, status="failed", last_error=f"cannot be sent: {_reason(error)}")
+        return "failed"
     note = "resent with the same Message-ID after an interrupted delivery" if resent else None
     _finish(factory, message_id, worker, status="sent", sent_at=now(), last_error=note)
     return "sent"

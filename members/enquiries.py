@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,8 +14,10 @@ from members.models import (
     Consent,
     Contact,
     Enquiry,
+    EnquiryActivity,
     Organisation,
     OutboxMessage,
+    utcnow,
 )
 
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")  # noqa: E501
@@ -89,6 +92,7 @@ class EnquiryRecord:
     email: str | None = None
     phone: str | None = None
     mails: list[MailDraft] = field(default_factory=list)
+    client_key: str | None = None  # keyed hash of the visitor's client address (the REST channel's metadata)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -100,7 +104,7 @@ class EnquiryRecord:
 
 
 def find_organisation(session: Session, name: str | None, email: str | None) -> Organisation | None:
-    """An existing organisation with this name, or else one whose e-mail domain matches."""
+    """An existing organisation with this name, or else one whose (staff- or import-set) e-mail domain matches."""
     if name:
         found = session.scalars(select(Organisation).where(Organisation.name_key == organisation_key(name))).first()
         if found:
@@ -111,53 +115,117 @@ def find_organisation(session: Session, name: str | None, email: str | None) -> 
     return None
 
 
-def _upsert_contact(session: Session, record: EnquiryRecord) -> Contact:
+class ClaimError(ValueError):
+    """Staff asked for something a claim can't become (no such contact, an address already taken...)."""
+
+
+CONSENT_PURPOSE = "store contact details to answer the enquiry"
+# The activity line that keeps a claimed enquiry's consent until staff say whose it is (a Consent row needs a
+# contact, and the claimed contact is not to be touched); its detail is the notice version.
+CONSENT_GRANTED = "consent granted"
+
+
+def _said(value: str | None, limit: int) -> str | None:
+    """A claim as stored: single spaces, cut to the column's size, None when empty."""
+    return " ".join((value or "").split())[:limit] or None
+
+
+def _record_claims(enquiry: Enquiry, record: EnquiryRecord, email: str | None) -> None:
+    """Keep what the visitor said about themselves on the enquiry, as said (a later write without a detail
+    keeps the one said before, as the enquiry's other fields do)."""
+    enquiry.claimed_name = _said(record.name, 200) or enquiry.claimed_name
+    enquiry.claimed_email = email or enquiry.claimed_email
+    enquiry.claimed_phone = _said(record.phone, 64) or enquiry.claimed_phone
+    enquiry.claimed_organisation = _said(record.organisation, 200) or enquiry.claimed_organisation
+
+
+def _add_consent(session: Session, contact: Contact, conversation_id: str, notice_version: str) -> None:
+    """The contact's consent in this conversation, once."""
+    already = session.scalars(
+        select(Consent).where(Consent.contact_id == contact.id, Consent.conversation_id == conversation_id,
+                              Consent.purpose == CONSENT_PURPOSE)
+    ).first()
+    if already is None:
+        session.add(Consent(contact=contact, purpose=CONSENT_PURPOSE, granted=True, notice_version=notice_version,
+                            conversation_id=conversation_id))
+
+
+def _contact_from_claims(session: Session, enquiry: Enquiry, email: str, name: str | None = None,
+                         domain_of: str | None = None) -> Contact:
+    """A new contact from the enquiry's claims; it may join an existing organisation (found by name, or by the
+    domain of `domain_of` when staff or an import set that domain), which it never changes. A new organisation
+    gets no e-mail domain: only imports and staff set one, so a visitor can't name an organisation for everyone."""
+    claimed = enquiry.claimed_organisation
+    organisation = find_organisation(session, claimed, domain_of)
+    if organisation is None and claimed:
+        organisation = Organisation(name=claimed, name_key=organisation_key(claimed))
+        session.add(organisation)
+    contact = Contact(email=email, name=name or enquiry.claimed_name or email[:200], phone=enquiry.claimed_phone,
+                      profile=known_profile(enquiry.profile), language=enquiry.language, organisation=organisation)
+    session.add(contact)
+    session.flush()
+    return contact
+
+
+def _claimed_consent_logged(session: Session, enquiry: Enquiry) -> bool:
+    return session.scalars(select(EnquiryActivity.id).where(
+        EnquiryActivity.enquiry_id == enquiry.id, EnquiryActivity.action == CONSENT_GRANTED)).first() is not None
+
+
+def _link_contact(session: Session, enquiry: Enquiry, record: EnquiryRecord) -> None:
+    """Record the claims; create the contact if the address is new, else leave the existing contact alone."""
     email = normalise_email(record.email or "")
     if not email:
         raise ValueError("a contact needs a valid e-mail address")
     if not record.notice_version.strip():
         raise ValueError("consent needs the version of the privacy notice the visitor was shown")
-    contact = session.scalars(select(Contact).where(Contact.email == email)).first()
-    organisation = find_organisation(session, record.organisation, email)
-    if organisation is None and record.organisation:
-        domain = email.rsplit("@", 1)[1]
-        organisation = Organisation(
-            name=record.organisation.strip(),
-            name_key=organisation_key(record.organisation),
-            email_domain=None if domain in PUBLIC_MAIL_DOMAINS else domain,
-        )
-        session.add(organisation)
-    if contact is None:
-        contact = Contact(email=email, name=(record.name or "").strip() or email)
-        session.add(contact)
-    if record.name:
-        contact.name = record.name.strip()
-    contact.phone = record.phone or contact.phone
-    contact.profile = known_profile(record.profile) or contact.profile
-    contact.language = record.language
-    if organisation is not None:
-        contact.organisation = organisation
+    _record_claims(enquiry, record, email)
+    if enquiry.contact_status == "confirmed":
+        return  # staff said whose enquiry this is; a retried or later write doesn't undo that
+    existing = session.scalars(select(Contact).where(Contact.email == email)).first()
+    if existing is None:
+        enquiry.contact = _contact_from_claims(session, enquiry, email, domain_of=email)
+        enquiry.contact_status = "new"
+    elif enquiry.contact_id == existing.id:
+        pass  # this conversation created the contact (a retried write): nothing more to do
+    else:
+        enquiry.contact, enquiry.contact_status = None, "claimed"
     session.flush()
-    already = session.scalars(
-        select(Consent).where(Consent.contact_id == contact.id, Consent.conversation_id == record.conversation_id)
-    ).first()
-    if already is None:
-        session.add(
-            Consent(
-                contact=contact,
-                purpose="store contact details to answer the enquiry",
-                granted=True,
-                notice_version=record.notice_version,
-                conversation_id=record.conversation_id,
-            )
-        )
-    return contact
+    if enquiry.contact is not None:
+        _add_consent(session, enquiry.contact, record.conversation_id, record.notice_version)
+    elif not _claimed_consent_logged(session, enquiry):
+        session.add(EnquiryActivity(enquiry_id=enquiry.id, action=CONSENT_GRANTED, detail=record.notice_version))
 
 
-def log_enquiry(session: Session, record: EnquiryRecord) -> Enquiry:
-    """Create or update the conversation's one enquiry (and contact, with consent) and queue its mails.
+def recent_mails(session: Session, client_key: str, now: datetime | None = None) -> int:
+    """Staff e-mails queued in the last hour for the visitor with this client key (any status)."""
+    since = (now or utcnow()) - timedelta(hours=1)
+    return session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.client_key == client_key, OutboxMessage.created_at >= since))
 
-    Idempotent: a retried call for the same conversation changes nothing more.
+
+def _queue_mails(session: Session, enquiry: Enquiry, record: EnquiryRecord, mail_cap: int) -> None:
+    """Queue the record's mails not queued yet; beyond `mail_cap` an hour per client key they wait as "held"."""
+    queued = {m.kind for m in enquiry.outbox}
+    for mail in record.mails:
+        if mail.kind in queued:
+            continue
+        held = bool(mail_cap > 0 and record.client_key and recent_mails(session, record.client_key) >= mail_cap)
+        session.add(OutboxMessage(
+            enquiry=enquiry, client_key=record.client_key, **asdict(mail),
+            status="held" if held else "pending",
+            last_error=(f"held: more than {mail_cap} staff e-mails from one client address within an hour; "
+                        "Retry sends it") if held else None,
+        ))
+        session.flush()
+
+
+def log_enquiry(session: Session, record: EnquiryRecord, mail_cap: int = 0) -> Enquiry:
+    """Create or update the conversation's one enquiry (with the visitor's claims, a new contact when the address
+    is new, consent) and queue its mails, holding them beyond `mail_cap` per client key and hour (0: no cap).
+
+    Chat input never changes an existing contact or organisation: an address that is already a contact's makes
+    the enquiry "claimed", unlinked, for staff to confirm or merge. Idempotent: a retried call changes nothing more.
     """
     enquiry = session.scalars(
         select(Enquiry).where(Enquiry.conversation_id == record.conversation_id)
@@ -179,15 +247,73 @@ def log_enquiry(session: Session, record: EnquiryRecord) -> Enquiry:
         enquiry.status = record.status
     enquiry.handoff_reason = record.handoff_reason or enquiry.handoff_reason
     enquiry.bot_unsure = enquiry.bot_unsure or record.bot_unsure
-    if record.consent and record.email:
-        enquiry.contact = _upsert_contact(session, record)
     session.flush()
-    queued = {m.kind for m in enquiry.outbox}
-    for mail in record.mails:
-        if mail.kind not in queued:
-            session.add(OutboxMessage(enquiry=enquiry, **asdict(mail)))
+    if record.consent and record.email:
+        _link_contact(session, enquiry, record)
+    elif record.consent:
+        _record_claims(enquiry, record, None)
+    _queue_mails(session, enquiry, record, mail_cap)
     session.flush()
     return enquiry
+
+
+def claimed_contact(session: Session, enquiry: Enquiry) -> Contact | None:
+    """The existing contact whose address a "claimed" enquiry gave, if it is still there."""
+    if enquiry.contact_status != "claimed" or not enquiry.claimed_email:
+        return None
+    return session.scalars(select(Contact).where(Contact.email == enquiry.claimed_email)).first()
+
+
+def _claimed_notice(session: Session, enquiry: Enquiry) -> str | None:
+    return session.scalars(select(EnquiryActivity.detail).where(
+        EnquiryActivity.enquiry_id == enquiry.id, EnquiryActivity.action == CONSENT_GRANTED)
+        .order_by(EnquiryActivity.id)).first()
+
+
+def _settle(session: Session, enquiry: Enquiry, contact: Contact) -> None:
+    """Link the enquiry to the contact staff chose; the consent the visitor gave in the chat becomes theirs."""
+    if enquiry.contact_status != "claimed":
+        raise ClaimError("only an unconfirmed claim can be confirmed, merged or split off")
+    enquiry.contact, enquiry.contact_status = contact, "confirmed"
+    session.flush()
+    notice = _claimed_notice(session, enquiry)
+    if notice:
+        _add_consent(session, contact, enquiry.conversation_id, notice)
+
+
+def confirm_claim(session: Session, enquiry: Enquiry, take_name: bool = False, take_phone: bool = False) -> Contact:
+    """Staff checked it: the claimed enquiry is the existing contact's; optionally take the claimed name or phone."""
+    contact = claimed_contact(session, enquiry)
+    if contact is None:
+        raise ClaimError("no contact has the claimed address any more")
+    _settle(session, enquiry, contact)
+    if take_name and enquiry.claimed_name:
+        contact.name = enquiry.claimed_name
+    if take_phone and enquiry.claimed_phone:
+        contact.phone = enquiry.claimed_phone
+    return contact
+
+
+def merge_claim(session: Session, enquiry: Enquiry, email: str) -> Contact:
+    """Staff know whose it is: link the claimed enquiry to the contact with this address (left as it is)."""
+    address = normalise_email(email or "")
+    contact = session.scalars(select(Contact).where(Contact.email == address)).first() if address else None
+    if contact is None:
+        raise ClaimError("no contact has that address")
+    _settle(session, enquiry, contact)
+    return contact
+
+
+def separate_contact(session: Session, enquiry: Enquiry, email: str, name: str = "") -> Contact:
+    """Staff say the visitor is someone else: a new contact (the address staff give) from the enquiry's claims."""
+    address = normalise_email(email or "")
+    if address is None:
+        raise ClaimError("that is not an e-mail address")
+    if session.scalars(select(Contact.id).where(Contact.email == address)).first() is not None:
+        raise ClaimError(f"{address} is already a contact's address; merge into it instead")
+    contact = _contact_from_claims(session, enquiry, address, name=_said(name, 200))
+    _settle(session, enquiry, contact)
+    return contact
 
 
 def open_load(session: Session) -> dict[str, int]:

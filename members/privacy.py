@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
+from email import message_from_bytes, policy
+from email.errors import MessageError
 from pathlib import Path
 
 from sqlalchemy import String, Text, delete, exists, func, inspect, or_, select, update
@@ -27,7 +30,11 @@ from members.models import (
 )
 from members.transcripts import events, transcript
 
+log = logging.getLogger(__name__)
+
 ERASED = "[erased]"
+UNVERIFIED = "claimed in a chat, unverified"
+CLAIM_FIELDS = ("claimed_name", "claimed_email", "claimed_phone", "claimed_organisation")
 ERASED_SUBJECT = "Enquiry (personal details erased)"
 BATCH = 500
 # Staff accounts and advisors are the agency's own people, managed in the console, not data subjects here.
@@ -79,11 +86,16 @@ def _row(obj, *names: str) -> dict:
     return {name: _plain(getattr(obj, name)) for name in names}
 
 
+def _contact_of(session: Session, address: str) -> Contact | None:
+    return session.scalars(select(Contact).where(Contact.email == address)).first()
+
+
 def person_conversations(session: Session, email: str) -> list[str]:
     """The person's conversations: those linked to their contact, and those where the address was written
-    that belong to no other contact (a conversation of someone else who mentions it is only scrubbed)."""
+    whose enquiry names nobody (no contact, no claimed address). A conversation of someone else who mentions
+    it, or one where a visitor only claimed the address (see person_claims), is not theirs: it is only scrubbed."""
     address = _address(email)
-    contact = session.scalars(select(Contact).where(Contact.email == address)).first()
+    contact = _contact_of(session, address)
     own: set[str] = set()
     if contact is not None:
         own.update(session.scalars(select(Enquiry.conversation_id).where(Enquiry.contact_id == contact.id)))
@@ -101,8 +113,20 @@ def person_conversations(session: Session, email: str) -> list[str]:
     others = set()
     for chunk in _chunks(sorted(mentioned)):
         others.update(session.scalars(select(Enquiry.conversation_id).where(
-            Enquiry.conversation_id.in_(chunk), Enquiry.contact_id.is_not(None))))
+            Enquiry.conversation_id.in_(chunk),
+            or_(Enquiry.contact_id.is_not(None), Enquiry.claimed_email.is_not(None)))))
     return sorted(own | (mentioned - others))
+
+
+def person_claims(session: Session, email: str) -> list[Enquiry]:
+    """Enquiries where a visitor gave this address but which are not linked to its contact: unverified claims
+    (possibly a stranger's), so their conversation is not the person's; only the claimed details concern them."""
+    address = _address(email)
+    contact = _contact_of(session, address)
+    query = select(Enquiry).where(Enquiry.claimed_email == address)
+    if contact is not None:
+        query = query.where(or_(Enquiry.contact_id.is_(None), Enquiry.contact_id != contact.id))
+    return list(session.scalars(query.order_by(Enquiry.created_at, Enquiry.id)))
 
 
 def _person_enquiries(session: Session, contact: Contact | None, conversations: list[str]) -> list[Enquiry]:
@@ -143,12 +167,20 @@ def _spooled(spool_dir: Path, address: str) -> list[tuple[Path, str, bool]]:
 
 
 def export_person(session: Session, email: str, spool_dir: Path | None = None) -> dict:
-    """Everything held about the person with this address, as JSON-serialisable data (subject access)."""
+    """Everything held about the person with this address, as JSON-serialisable data (subject access).
+
+    Their contact, organisation, consents, enquiries with staff notes, mails and conversations (see
+    person_conversations), and enquiries waiting in the spool. An enquiry where a visitor only claimed the
+    address (not linked to their contact, see person_claims) is listed under "claims" with the claimed details
+    alone, marked "claimed in a chat, unverified": no transcript, summary, mail or conversation id, since the
+    visitor may have been someone else.
+    """
     address = _address(email)
     spool_dir = spool_dir or get_settings().spool_dir
-    contact = session.scalars(select(Contact).where(Contact.email == address)).first()
+    contact = _contact_of(session, address)
     conversations = person_conversations(session, address)
     enquiries = _person_enquiries(session, contact, conversations)
+    claims = person_claims(session, address)
     organisation = contact.organisation if contact is not None else None
     has_events = tracker_table_exists(session)
     export = {
@@ -161,6 +193,11 @@ def export_person(session: Session, email: str, spool_dir: Path | None = None) -
         "enquiries": [],
         "mails": [],
         "conversations": {},
+        "claims": [
+            {"status": UNVERIFIED, **_row(c, "created_at"),
+             **{name.removeprefix("claimed_"): getattr(c, name) for name in CLAIM_FIELDS}}
+            for c in claims
+        ],
         "waiting_to_be_saved": [],
     }
     if organisation is not None:
@@ -181,15 +218,16 @@ def export_person(session: Session, email: str, spool_dir: Path | None = None) -
     for enquiry in enquiries:
         export["enquiries"].append({
             **_row(enquiry, "conversation_id", "channel", "created_at", "updated_at", "status", "summary", "question",
-                   "language", "profile", "route_reason", "handoff_reason"),
+                   "language", "profile", "route_reason", "handoff_reason", "contact_status", *CLAIM_FIELDS),
             "cluster": enquiry.cluster.name if enquiry.cluster else None,
             "advisor": enquiry.advisor.name if enquiry.advisor else None,
             "staff_notes": notes.get(enquiry.id, []),
         })
+    claim_ids = {c.id for c in claims}
     export["mails"] = [
         _row(m, "kind", "message_id", "to_addr", "reply_to", "subject", "body_text", "body_html", "status",
              "created_at", "sent_at")
-        for m in _person_mails(session, address, [e.id for e in enquiries])
+        for m in _person_mails(session, address, [e.id for e in enquiries]) if m.enquiry_id not in claim_ids
     ]
     if has_events:
         export["conversations"] = {
@@ -231,6 +269,7 @@ def anonymise_enquiries(session: Session, enquiry_ids: list[int]) -> dict[str, i
         session.execute(
             update(Enquiry).where(Enquiry.id.in_(chunk))
             .values(contact_id=None, summary="", question=None, anonymised_at=utcnow(),
+                    **dict.fromkeys(CLAIM_FIELDS),
                     updated_at=Enquiry.updated_at)  # the enquiry's own timeline stays as it was
             .execution_options(synchronize_session=False)
         )
@@ -323,19 +362,77 @@ def _erase_from_spool(spool_dir: Path, address: str) -> dict[str, int]:
     return counts
 
 
-def erase_person(session: Session, email: str, spool_dir: Path | None = None) -> dict[str, int]:
+def clear_claims(session: Session, enquiry_ids: list[int]) -> int:
+    """Remove what visitors claimed on these enquiries (name, address, phone, organisation); the rest stays."""
+    for chunk in _chunks(enquiry_ids):
+        session.execute(
+            update(Enquiry).where(Enquiry.id.in_(chunk))
+            .values(contact_status=None, **dict.fromkeys(CLAIM_FIELDS), updated_at=Enquiry.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+    return len(enquiry_ids)
+
+
+def _mail_file_mentions(raw: bytes, address: str, message_ids: set[str]) -> bool:
+    """Whether a sink .eml file is one of these messages or holds the address, raw or once decoded (an encoded
+    header, a quoted-printable line break or base64 can hide it from a plain byte search)."""
+    if address.encode() in raw.lower():
+        return True
+    try:
+        message = message_from_bytes(raw, policy=policy.default)
+        if (message.get("Message-ID") or "").strip() in message_ids:
+            return True
+        texts = [str(value) for value in message.values()]
+        texts += [part.get_content() for part in message.walk() if part.get_content_maintype() == "text"]
+    except (MessageError, LookupError, ValueError) as error:
+        log.warning("mail sink file not readable as e-mail (%s): deleted, as it may hold the address",
+                    type(error).__name__)
+        return True
+    return any(address in text.lower() for text in texts)
+
+
+def _erase_from_mail_sink(mail_dir: Path, address: str, message_ids: set[str]) -> int:
+    """Delete the local mail sink's .eml files of the person's enquiries or that mention the address."""
+    if not mail_dir.exists():
+        return 0
+    deleted = 0
+    for path in sorted(mail_dir.glob("*.eml")):
+        try:
+            theirs = _mail_file_mentions(path.read_bytes(), address, message_ids)
+        except FileNotFoundError:
+            continue
+        if theirs:
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted
+
+
+def erase_person(session: Session, email: str, spool_dir: Path | None = None,
+                 mail_dir: Path | None = None) -> dict[str, int]:
     """Erase the person with this address everywhere, keeping anonymous enquiry statistics; returns what was erased.
 
+    Their contact and consents (and an organisation known only through them), their conversations (see
+    person_conversations) with every copy, their enquiries anonymised (notes, claims and mail bodies gone),
+    mails to or replying to them blanked (withdrawn if unsent), the address replaced by "[erased]" wherever else
+    it is written, their spooled enquiries, and the local mail sink's .eml files of their enquiries or naming
+    the address. An enquiry where a visitor only claimed the address (see person_claims) keeps its
+    conversation, which is someone else's or unverified: only its claimed details are cleared and the address
+    scrubbed from it.
+
     Runs in the caller's transaction: nothing is erased from the database until the caller commits.
-    Spool files on disk change at once: their waiting enquiries are deleted, others lose the address.
+    Files on disk change at once: spooled enquiries and sink mails are deleted, other spool files lose the address.
     """
     address = _address(email)
     spool_dir = spool_dir or get_settings().spool_dir
+    mail_dir = mail_dir or get_settings().mail_dir
     session.flush()
-    contact = session.scalars(select(Contact).where(Contact.email == address)).first()
+    contact = _contact_of(session, address)
     conversations = person_conversations(session, address)
     enquiries = _person_enquiries(session, contact, conversations)
     enquiry_ids = [e.id for e in enquiries]
+    message_ids = {m for chunk in _chunks(enquiry_ids) for m in session.scalars(
+        select(OutboxMessage.message_id).where(OutboxMessage.enquiry_id.in_(chunk)))}
+    claims = clear_claims(session, [e.id for e in person_claims(session, address) if e.id not in set(enquiry_ids)])
     anonymised = anonymise_enquiries(session, enquiry_ids)
     already = set(enquiry_ids)
     other_mails = [m.id for m in _person_mails(session, address, []) if m.enquiry_id not in already]
@@ -346,6 +443,7 @@ def erase_person(session: Session, email: str, spool_dir: Path | None = None) ->
     deleted = delete_conversations(session, conversations)
     scrubbed = scrub_mentions(session, address)
     spooled = _erase_from_spool(spool_dir, address)
+    mail_files = _erase_from_mail_sink(mail_dir, address, message_ids)
     session.expire_all()
     return {
         "contacts": removed["contacts"],
@@ -359,4 +457,6 @@ def erase_person(session: Session, email: str, spool_dir: Path | None = None) ->
         "mentions_scrubbed": scrubbed,
         "spool_files_deleted": spooled["deleted"],
         "spool_files_scrubbed": spooled["scrubbed"],
+        "claims_cleared": claims,
+        "mail_files_deleted": mail_files,
     }

@@ -5,8 +5,10 @@ What happens to each kind of data once it is older than the retention period:
 - conversations (Rasa's tracker `events`, and the console's copies of them): deleted, unless the
   conversation has an open enquiry (new, in_progress, handed_off);
 - enquiries that are no longer open: anonymised, i.e. kept for statistics (cluster, advisor, status,
-  profile, language, dates) without their contact, summary, question, staff notes or mail bodies;
-- contacts from conversations with no open or recent enquiry and no recent consent: deleted with
+  profile, language, dates) without their contact, what the visitor claimed (name, e-mail, phone,
+  organisation), summary, question, staff notes or mail bodies;
+- contacts from conversations with no open or recent enquiry (their own, or one where a visitor claimed
+  their address, which staff may still confirm) and no recent consent: deleted with
   their consents; an organisation known only through them (no other contact, no cluster membership)
   is deleted too. Imported member contacts (source 'import') are kept: they are the member register.
 
@@ -82,9 +84,14 @@ def _due_contacts(cutoff: datetime):
         Enquiry.contact_id == Contact.id,
         or_(Enquiry.status.in_(OPEN_ENQUIRY_STATUSES), Enquiry.updated_at >= cutoff),
     )
+    # A visitor who gave the address again lately made a claim staff may still confirm: the contact waits for it.
+    still_claimed = exists().where(
+        Enquiry.contact_status == "claimed", Enquiry.claimed_email == Contact.email,
+        or_(Enquiry.status.in_(OPEN_ENQUIRY_STATUSES), Enquiry.updated_at >= cutoff),
+    )
     recent_consent = exists().where(Consent.contact_id == Contact.id, Consent.recorded_at >= cutoff)
     return select(Contact.id).where(
-        Contact.source == "conversation", Contact.updated_at < cutoff, ~still_needed, ~recent_consent
+        Contact.source == "conversation", Contact.updated_at < cutoff, ~still_needed, ~still_claimed, ~recent_consent
     ).correlate(None)
 
 

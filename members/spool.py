@@ -15,12 +15,13 @@ from members.enquiries import EnquiryRecord, log_enquiry
 log = logging.getLogger(__name__)
 
 
-def write_enquiry(factory: sessionmaker[Session], record: EnquiryRecord) -> int:
-    """Log the record in one transaction; a concurrent writer of the same rows makes us retry once."""
+def write_enquiry(factory: sessionmaker[Session], record: EnquiryRecord, mail_cap: int = 0) -> int:
+    """Log the record in one transaction (staff mails beyond `mail_cap` per client key and hour are held; 0: no
+    cap); a concurrent writer of the same rows makes us retry once."""
     for attempt in (1, 2):
         try:
             with factory.begin() as session:
-                return log_enquiry(session, record).id
+                return log_enquiry(session, record, mail_cap).id
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -42,6 +43,7 @@ def _log_failure(error: DBAPIError, what: str) -> None:
         log.error("database error (not an outage), %s: %s", what, error)
 
 
+MAIL_CAP = "mail_cap"  # the spool file's key for the cap in force when the record was saved
 _REPORTED: set[str] = set()  # spool files whose fault has been logged as an error by this process
 
 
@@ -50,10 +52,13 @@ def _spool_path(spool_dir: Path, record: EnquiryRecord) -> Path:
     return spool_dir / f"{digest}.json"
 
 
-def save(factory: sessionmaker[Session], record: EnquiryRecord, spool_dir: Path) -> int | None:
-    """Write the record now (returns the enquiry id) or spool it when the database is unreachable (None)."""
+def save(factory: sessionmaker[Session], record: EnquiryRecord, spool_dir: Path, mail_cap: int = 0) -> int | None:
+    """Write the record now (returns the enquiry id) or spool it when the database is unreachable (None).
+
+    `mail_cap` (see write_enquiry) is spooled with the record, so a replay holds mails by the same rule.
+    """
     try:
-        return write_enquiry(factory, record)
+        return write_enquiry(factory, record, mail_cap)
     except IntegrityError:
         raise
     except DBAPIError as error:
@@ -61,7 +66,7 @@ def save(factory: sessionmaker[Session], record: EnquiryRecord, spool_dir: Path)
         spool_dir.mkdir(parents=True, exist_ok=True)
         path = _spool_path(spool_dir, record)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(record.to_json()), encoding="utf-8")
+        tmp.write_text(json.dumps({**record.to_json(), MAIL_CAP: mail_cap}), encoding="utf-8")
         os.replace(tmp, path)
         return None
 
@@ -77,15 +82,17 @@ def replay(factory: sessionmaker[Session], spool_dir: Path) -> int:
     waiting = pending(spool_dir)
     for position, path in enumerate(waiting):
         try:
-            record = EnquiryRecord.from_json(json.loads(path.read_text(encoding="utf-8")))
+            data = json.loads(path.read_text(encoding="utf-8"))
+            mail_cap = int(data.pop(MAIL_CAP, 0) or 0)  # files spooled before the cap existed: none
+            record = EnquiryRecord.from_json(data)
         except FileNotFoundError:
             continue  # another replayer took it
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, AttributeError) as error:
             log.error("unreadable spool file %s kept for a person to check: %s", path, error)
             path.rename(path.with_suffix(".bad"))
             continue
         try:
-            write_enquiry(factory, record)
+            write_enquiry(factory, record, mail_cap)
         except DBAPIError as error:
             if _is_outage(error):
                 _log_failure(error, f"{len(waiting) - position} enquiries stay spooled")

@@ -173,8 +173,19 @@ def model_path(tmp_path_factory):
     return model
 
 
+# The shared stack takes volume from one address (loopback): its limits are off, explicitly.
+LIMITS_OFF = {"RATE_PER_ADDRESS": "0", "RATE_PER_CONVERSATION": "0", "STAFF_MAILS_PER_ADDRESS_HOUR": "0"}
+
+
+@pytest.fixture(scope="session")
+def demo_origins() -> tuple[str, str]:
+    """Origins the widget tests serve the demo page from (straight to Rasa, and through a relay): the
+    shared stack's Rasa server allows them (CORS_ORIGINS), as a production one allows the agency's site."""
+    return f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{free_port()}"
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def stack(request, model_path, tmp_path_factory):
+def stack(request, model_path, tmp_path_factory, demo_origins):
     """Rasa server + action server + hand-off sender on free ports, with a real SMTP server on loopback."""
     var_dir = tmp_path_factory.mktemp(f"stack-{request.param}")
     database_url, drop = make_database(request.param, var_dir)
@@ -189,6 +200,8 @@ def stack(request, model_path, tmp_path_factory):
         "SMTP_PORT": str(smtp_port),
         "SMTP_HOST": "127.0.0.1",
         "CONSOLE_URL": "http://console.test",
+        "CORS_ORIGINS": ",".join(demo_origins),
+        **LIMITS_OFF,
     }
     running = launcher.Stack(var_dir / "log", env=env)
     try:
@@ -204,4 +217,5 @@ def stack(request, model_path, tmp_path_factory):
 
 @pytest.fixture
 def sender_id() -> str:
+    """A new conversation id, as the widget makes them (32 random hex digits)."""
     return uuid.uuid4().hex

@@ -43,7 +43,8 @@ def app(db_url, db, tmp_path):
     with db.begin() as session:
         set_account(session, *ADMIN, role="admin")
         set_account(session, *ADVISOR, role="advisor")
-    return create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test", "MAIL_DIR": tmp_path / "mail"})
+    return create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test", "MAIL_DIR": tmp_path / "mail",
+                       "ADMIN_PASSWORD_FILE": tmp_path / "admin-password.txt"})
 
 
 @pytest.fixture
@@ -68,9 +69,9 @@ def post(client, url: str, data: dict | None = None, **kwargs):
     return client.post(url, data={**(data or {}), "csrf_token": csrf_of(client)}, **kwargs)
 
 
-def login(client, email: str, password: str):
-    """Submit the login form."""
-    return post(client, "/console/login", {"email": email, "password": password})
+def login(client, email: str, password: str, **kwargs):
+    """Submit the login form (keyword arguments, such as headers, go to the request)."""
+    return post(client, "/console/login", {"email": email, "password": password}, **kwargs)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from firststop import launcher
 from handoff import mailsink
 from members.db import session_factory
 from members.models import Contact, Enquiry, OutboxMessage
-from tests.conftest import RunningStack, free_port, make_database
+from tests.conftest import LIMITS_OFF, RunningStack, free_port, make_database
 
 AGAIN_AFTER = 0.5  # seconds a retrying visitor waits before sending the message again
 
@@ -161,7 +161,7 @@ def visitors_at_once(stack: FaultStack, count: int, prefix: str, deadline: float
     late; each future's result is that visitor's VisitLog, or raises what went wrong for them."""
     def visitor(number: int) -> VisitLog:
         time.sleep(number * stagger)
-        return visit(stack, number, f"{prefix}-{number}-{uuid.uuid4().hex[:8]}", deadline, between_turns)
+        return visit(stack, number, f"{prefix}-{number}-{uuid.uuid4().hex}", deadline, between_turns)
 
     pool = ThreadPoolExecutor(max_workers=count)
     futures = [pool.submit(visitor, number) for number in range(count)]
@@ -211,6 +211,7 @@ def fault_stack(tmp_path, model_path):
             "SMTP_PORT": str(free_port()),
             "SMTP_HOST": "127.0.0.1",
             "CONSOLE_URL": "http://console.test",
+            **LIMITS_OFF,  # these stacks take volume from one address; a test may turn a limit on in `env`
             **(env or {}),
         })
         services = {s.name: s for s in launcher.services(model_path, rasa_port=rasa_port, action_port=action_port)

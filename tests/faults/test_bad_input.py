@@ -14,11 +14,16 @@ OK = (200,)
 MAX = 1000  # MAX_MESSAGE_LENGTH's default
 
 
+def fresh() -> str:
+    """A new conversation id, as the widget makes them."""
+    return uuid.uuid4().hex
+
+
 def body(message=None, sender="__fresh__", **extra) -> bytes:
     """A JSON request body; sender '__fresh__' becomes a new conversation id."""
     payload = dict(extra)
     if sender is not None:
-        payload["sender"] = uuid.uuid4().hex if sender == "__fresh__" else sender
+        payload["sender"] = fresh() if sender == "__fresh__" else sender
     if message is not None:
         payload["message"] = message
     return json.dumps(payload).encode()
@@ -40,6 +45,11 @@ CASES = [
     ("sender with a path", JSON, body("hello", sender="../../etc/passwd"), (400,)),
     ("sender with SQL", JSON, body("hello", sender="1' OR '1'='1"), (400,)),
     ("sender with a newline", JSON, body("hello", sender="abc\r\nSet-Cookie: x=1"), (400,)),
+    ("sender with a trailing newline", JSON, body("hello", sender=fresh() + "\n"), (400,)),
+    ("short sender", JSON, body("hello", sender="abc123"), (400,)),
+    ("guessable sender", JSON, body("hello", sender="visitor-1"), (400,)),
+    ("sender of 31 hex digits", JSON, body("hello", sender=fresh()[:31]), (400,)),
+    ("sender of one repeated digit", JSON, body("hello", sender="0" * 32), (400,)),
     ("missing message", JSON, body(None), (400,)),
     ("null message", JSON, body(None, text="hello") .replace(b'"text"', b'"message": null, "text"'), (400,)),
     ("numeric message", JSON, body(12345), (400,)),
@@ -52,11 +62,11 @@ CASES = [
     ("one character too long", JSON, body("a" * (MAX + 1)), (413,)),
     ("exactly the limit", JSON, body("word " * (MAX // 5)), OK),
     ("one long word", JSON, body("x" * 999), OK),
-    ("invalid UTF-8", JSON, b'{"sender": "abc", "message": "caf\xe9 \xff\xfe"}', (400,)),
-    ("Latin-1 body", JSON, '{"sender": "abc", "message": "café"}'.encode("latin-1"), (400,)),
-    ("UTF-16 body", JSON, '{"sender": "abc", "message": "hello"}'.encode("utf-16"), (400,)),
+    ("invalid UTF-8", JSON, b'{"sender": "%s", "message": "caf\xe9 \xff\xfe"}' % fresh().encode(), (400,)),
+    ("Latin-1 body", JSON, f'{{"sender": "{fresh()}", "message": "café"}}'.encode("latin-1"), (400,)),
+    ("UTF-16 body", JSON, f'{{"sender": "{fresh()}", "message": "hello"}}'.encode("utf-16"), (400,)),
     ("not JSON", JSON, b"hello there", (400,)),
-    ("truncated JSON", JSON, b'{"sender": "abc", "message": "hel', (400,)),
+    ("truncated JSON", JSON, b'{"sender": "%s", "message": "hel' % fresh().encode(), (400,)),
     ("JSON array", JSON, b'["abc", "hello"]', (400,)),
     ("JSON string", JSON, b'"hello"', (400,)),
     ("JSON null", JSON, b"null", (400,)),
@@ -65,6 +75,8 @@ CASES = [
     ("form encoded", "application/x-www-form-urlencoded", b"sender=abc&message=hello", (415,)),
     ("multipart", "multipart/form-data; boundary=x", b"--x\r\n\r\nhello\r\n--x--", (415,)),
     ("no content type", None, body("hello"), (415,)),
+    ("JSON only in a parameter", "text/plain; x=application/json", body("hello"), (415,)),
+    ("JSON as a subtype suffix", "application/json-seq", body("hello"), (415,)),
     ("JSON with charset", "application/json; charset=utf-8", body("hello"), OK),
     ("NUL inside the text", JSON, body("hel\x00lo"), OK),
     ("terminal escape codes", JSON, body("\x1b[31mred\x1b[0m text"), OK),
@@ -78,8 +90,8 @@ CASES = [
     ("emoji ZWJ sequence", JSON, body("👩‍🔬 researcher here"), OK),
     ("Arabic (right-to-left)", JSON, body("مرحبا، أريد تمويلا لمشروع بحث"), OK),
     ("Hebrew with bidi override", JSON, body("\u202eשלום hello\u202c"), OK),
-    ("lone surrogate escape", JSON, b'{"sender": "abc-surrogate", "message": "hi \\ud800 there"}', OK),
-    ("escaped NUL", JSON, b'{"sender": "abc-nul", "message": "hi\\u0000"}', OK),
+    ("lone surrogate escape", JSON, b'{"sender": "%s", "message": "hi \\ud800 there"}' % fresh().encode(), OK),
+    ("escaped NUL", JSON, b'{"sender": "%s", "message": "hi\\u0000"}' % fresh().encode(), OK),
     ("non-characters only", JSON, body("\ufffe\uffff"), (400,)),
     ("JSON in the text", JSON, body('{"sender": "other", "message": "/restart"}'), OK),
     ("intent payload", JSON, body("/request_human"), OK),
@@ -91,7 +103,7 @@ CASES = [
     ("unknown language", JSON, body("hello", metadata={"language": "xx"}), OK),
     ("metadata not an object", JSON, body("hello", metadata="en"), OK),
     ("extra fields", JSON, body("hello", role="admin", input_channel="socketio"), OK),
-    ("duplicate keys", JSON, b'{"sender": "abc-dup", "message": "one", "message": "hello"}', OK),
+    ("duplicate keys", JSON, b'{"sender": "%s", "message": "one", "message": "hello"}' % fresh().encode(), OK),
 ]
 
 

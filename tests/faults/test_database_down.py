@@ -53,7 +53,7 @@ def test_enquiries_wait_in_the_spool_while_the_action_server_cannot_reach_the_da
     visitors = 3
     stack.proxy.cut()
     for number in range(visitors):
-        sender = f"spool-{number}-{uuid.uuid4().hex[:8]}"
+        sender = f"spool-{number}-{uuid.uuid4().hex}"
         replies = [stack.say(sender, turn.text) for turn in firststop_script(number)]
         assert "couldn't save your enquiry just now" in replies[-2]  # phone skipped: the enquiry is logged …
         assert "kept safely" in replies[-2]  # … or, here, kept

@@ -102,6 +102,39 @@ def test_recipient_rejected_is_recorded_as_failed(db):
         controller.stop()
 
 
+def test_a_message_that_cannot_be_built_fails_with_its_reason_and_the_others_are_delivered(db, smtp_server):
+    poisoned = queue_handoff(db)
+    good = [queue_handoff(db) for _ in range(3)]
+    with db.begin() as session:  # a subject with a line break, as a form answer once put there
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == poisoned.id)
+                        .values(subject="New enquiry — General — Acme\r\nBcc: everyone@example.org"))
+    # The round takes messages in id order, so the poisoned one comes first.
+    assert sender.deliver_due(db, connect_to(smtp_server.port), MAIL_FROM, 8) == {"failed": 1, "sent": 3}
+    delivered = [m for _, m in smtp_server.handler.messages]
+    assert sorted(m["Message-ID"] for m in delivered) == sorted(m.message_id for m in good)
+    assert all(m["Bcc"] is None for m in delivered)
+    row = status_of(db, poisoned.id)
+    assert row.status == "failed" and row.attempts == 1
+    assert "cannot be sent" in row.last_error and "ValueError" in row.last_error
+    with db.begin() as session:  # much later: a failed message is not claimed again on its own
+        session.execute(update(OutboxMessage).values(claimed_at=sender.now() - 2 * sender.CLAIM_LEASE,
+                                                     next_attempt_at=sender.now() - timedelta(seconds=1)))
+    assert sender.deliver_due(db, connect_to(smtp_server.port), MAIL_FROM, 8) == {}
+    assert status_of(db, poisoned.id).attempts == 1 and len(smtp_server.handler.messages) == 3
+
+
+def test_a_reply_to_with_a_line_break_fails_alone(db, smtp_server):
+    before, poisoned, after = (queue_handoff(db) for _ in range(3))
+    with db.begin() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == poisoned.id)
+                        .values(reply_to="jane@visitor.example\nX-Injected: yes"))
+    assert sender.deliver_due(db, connect_to(smtp_server.port), MAIL_FROM, 8) == {"sent": 2, "failed": 1}
+    delivered = [m for _, m in smtp_server.handler.messages]
+    assert [m["Message-ID"] for m in delivered] == [before.message_id, after.message_id]
+    assert all(m["X-Injected"] is None for m in delivered)
+    assert status_of(db, poisoned.id).status == "failed"
+
+
 def _die_after_send(db_url: str, message_id: int, port: int) -> None:
     """A sender process that dies right after the SMTP server accepted the message."""
     import os

@@ -18,7 +18,7 @@ def test_greeting_says_what_the_bot_can_do(stack, sender_id):
 def test_question_is_answered_from_the_knowledge_base_with_its_source(stack, sender_id):
     reply = stack.say(sender_id, "Can I get money for an R&D project?")
     assert "Ministry of the Economy" in reply
-    assert "Source:" in reply and "last reviewed" in reply
+    assert "Source: [Guichet.lu" in reply and "](https://" in reply and "checked on" in reply
 
 
 def test_project_is_routed_and_the_contact_logged(stack, sender_id):
@@ -31,7 +31,8 @@ def test_project_is_routed_and_the_contact_logged(stack, sender_id):
     stack.say(sender_id, "Acme Coatings SA")
     stack.say(sender_id, "jane@acme-coatings.example")
     final = stack.say(sender_id, "skip")
-    assert "Thank you, Jane Doe" in final
+    assert "Thank you!" in final and "the e-mail address you gave" in final
+    assert "Jane Doe" not in final and "jane@acme-coatings.example" not in final  # never read back (finding 5)
     (enquiry,) = stack.enquiries(sender_id)
     assert enquiry is not None and enquiry.cluster_id == "surfmat"
     assert enquiry.contact.email == "jane@acme-coatings.example"

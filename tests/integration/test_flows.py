@@ -4,10 +4,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from members.db import session_factory
-from members.models import Contact, Organisation, OutboxMessage
+from members.models import Contact, Enquiry, Organisation, OutboxMessage
 from tests.conftest import eventually
 
 
@@ -47,8 +47,14 @@ def test_a_clicked_topic_is_answered(stack, sender_id):
 
 
 def test_out_of_scope_gets_an_honest_short_reply(stack, sender_id):
-    reply = stack.say(sender_id, "can you find me an apartment in Kirchberg?")
+    reply = stack.say(sender_id, "who won the football match yesterday?")
     assert "outside what I can help with" in reply
+
+
+def test_a_question_for_another_office_gets_a_pointer_to_it(stack, sender_id):
+    reply = stack.say(sender_id, "can you find me an apartment in Kirchberg?")
+    assert "Guichet.lu" in reply and "cannot help you find housing" in reply
+    assert "outside what I can help with" not in reply
 
 
 # --- routing and contact logging (issue 4) -------------------------------------------------------
@@ -89,7 +95,7 @@ def test_consent_refused_logs_the_enquiry_without_personal_data(stack, sender_id
     assert enquiry.contact is None and enquiry.cluster_id == "surfmat" and enquiry.profile == "individual"
 
 
-def test_returning_contact_and_organisation_are_not_duplicated(stack):
+def test_returning_contact_and_organisation_are_not_duplicated_and_the_chat_only_claims_them(stack):
     email = f"returning-{uuid.uuid4().hex[:8]}@steelworks.example"
     for _ in range(2):
         sender = uuid.uuid4().hex
@@ -98,9 +104,12 @@ def test_returning_contact_and_organisation_are_not_duplicated(stack):
         complete_contact_form(stack, sender, email, organisation="Steelworks SA")
     with session_factory(stack.database_url)() as session:
         contacts = session.scalars(select(Contact).where(Contact.email == email)).all()
-        assert len(contacts) == 1 and len(contacts[0].enquiries) == 2
-        assert session.scalar(select(func.count()).select_from(Organisation).where(
-            Organisation.email_domain == "steelworks.example")) == 1
+        assert len(contacts) == 1 and len(contacts[0].enquiries) == 1
+        # The second chat gave a known address: a claim for staff to confirm, not a change to the contact.
+        assert session.scalars(select(Enquiry.contact_status).where(Enquiry.claimed_email == email)
+                               .order_by(Enquiry.id)).all() == ["new", "claimed"]
+        steelworks = session.scalars(select(Organisation).where(Organisation.name_key == "steelworks")).all()
+        assert len(steelworks) == 1 and steelworks[0].email_domain is None  # only staff and imports set a domain
 
 
 def test_a_retried_conversation_writes_one_enquiry(stack, sender_id):
@@ -178,6 +187,6 @@ def test_an_answer_the_classifier_took_for_cancel_is_still_checked(stack, sender
     stack.say(sender_id, "We develop anti-corrosion coatings for steel structures")
     stack.say(sender_id, "/affirm")
     email = f"exit-{sender_id[:8]}@acme-coatings.example"
-    assert "Thank you, Exit" in complete_contact_form(stack, sender_id, email, name="My name is Exit")
+    assert "Thank you!" in complete_contact_form(stack, sender_id, email, name="My name is Exit")
     (enquiry,) = stack.enquiries(sender_id)
     assert enquiry.contact.name == "Exit"

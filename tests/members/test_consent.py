@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from members.models import Consent, Contact, Enquiry
+from members.enquiries import CONSENT_GRANTED, confirm_claim
+from members.models import Consent, Contact, Enquiry, EnquiryActivity
 from tests.members.conftest import count, enquiry
 
 
@@ -34,6 +35,18 @@ def test_a_returning_visitor_consents_again_in_each_conversation_and_stays_one_c
     enquiry(db, "conv-1", email="anna@acme.lu", name="Anna", notice_version="2026-11")  # retried: no duplicate
     enquiry(db, "conv-2", email="ANNA@acme.lu", name="Anna M.", notice_version="2027-01")
     assert count(db, Contact) == 1
+    # conv-2 only claims the address (chat input is unverified): its consent waits on the enquiry...
+    assert [(c.conversation_id, c.notice_version) for c in consents_of(db, "anna@acme.lu")] == [("conv-1", "2026-11")]
+    with db() as session:
+        second = session.scalars(select(Enquiry).where(Enquiry.conversation_id == "conv-2")).one()
+        assert (second.contact_id, second.contact_status) == (None, "claimed")
+        assert [(a.action, a.detail) for a in session.scalars(select(EnquiryActivity).where(
+            EnquiryActivity.enquiry_id == second.id))] == [(CONSENT_GRANTED, "2027-01")]
+    enquiry(db, "conv-2", email="anna@acme.lu", name="Anna M.", notice_version="2027-01")  # retried: logged once
+    assert count(db, EnquiryActivity) == 1
+    # ...and becomes the contact's once staff confirm it is her.
+    with db.begin() as session:
+        confirm_claim(session, session.scalars(select(Enquiry).where(Enquiry.conversation_id == "conv-2")).one())
     assert [(c.conversation_id, c.notice_version) for c in consents_of(db, "anna@acme.lu")] == [
         ("conv-1", "2026-11"), ("conv-2", "2027-01")]
 

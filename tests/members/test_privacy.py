@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from firststop.settings import ROOT
 from members import spool
 from members.db import engine_for, session_factory
-from members.enquiries import EnquiryRecord
+from members.enquiries import EnquiryRecord, confirm_claim
 from members.models import (
     Cluster,
     Contact,
@@ -43,6 +43,8 @@ def seeded(db, tracker_store, tmp_path):
         slots={"name": "Anna Muller", "email": ANNA})
     enquiry(db, "anna-2", email=ANNA, name="Anna Muller", organisation="Acme Coatings", status="closed",
             question="Is there funding for a pilot line?", notice_version="2027-01")
+    with db.begin() as session:  # her address is a contact's now, so this is a claim: staff confirmed it is her
+        confirm_claim(session, session.scalars(select(Enquiry).where(Enquiry.conversation_id == "anna-2")).one())
     say(tracker_store, "anna-2", [("visitor", "Is there funding for a pilot line?")], days_ago(2))
     enquiry(db, "anna-3", email=None, question=f"Please write to {ANNA.upper()} about testing labs")
     say(tracker_store, "anna-3", [("visitor", f"Please write to {ANNA.upper()} about testing labs")], days_ago(1))
@@ -103,11 +105,12 @@ def test_erase_leaves_no_trace_of_the_address_but_keeps_the_statistics(db, db_ur
     with db() as session:
         statistics = enquiry_statistics(session)
     with db.begin() as session:
-        erased = erase_person(session, ANNA, spool_dir=seeded)
+        erased = erase_person(session, ANNA, spool_dir=seeded, mail_dir=seeded.parent / "mail")
     assert erased == {
         "contacts": 1, "consents": 2, "organisations": 0, "enquiries_anonymised": 3, "mails_blanked": 1,
         "conversations": 3, "conversation_events": erased["conversation_events"], "conversation_copies": 1,
         "mentions_scrubbed": erased["mentions_scrubbed"], "spool_files_deleted": 1, "spool_files_scrubbed": 1,
+        "claims_cleared": 0, "mail_files_deleted": 0,
     }
     assert erased["conversation_events"] >= 9 and erased["mentions_scrubbed"] >= 3
 
@@ -131,7 +134,7 @@ def test_erase_leaves_no_trace_of_the_address_but_keeps_the_statistics(db, db_ur
     assert json.loads((seeded / next(p.name for p in seeded.iterdir())).read_text())["email"] == BOB
 
     with db.begin() as session:
-        again = erase_person(session, ANNA, spool_dir=seeded)
+        again = erase_person(session, ANNA, spool_dir=seeded, mail_dir=seeded.parent / "mail")
     assert set(again.values()) == {0}
 
 
@@ -139,13 +142,13 @@ def test_a_sent_mail_keeps_its_status_and_a_chat_only_organisation_goes(db, seed
     with db.begin() as session:
         session.execute(update(OutboxMessage).values(status="sent"))
     with db.begin() as session:
-        erase_person(session, BOB, spool_dir=seeded)
+        erase_person(session, BOB, spool_dir=seeded, mail_dir=seeded.parent / "mail")
     assert count(db, Organisation, Organisation.name == "Other SARL") == 0  # known only through Bob
     with db() as session:
         anna_mail = session.scalars(select(OutboxMessage)).one()
         assert anna_mail.status == "sent" and anna_mail.reply_to == ANNA  # Anna's mail is not Bob's to erase
     with db.begin() as session:
-        erase_person(session, ANNA, spool_dir=seeded)
+        erase_person(session, ANNA, spool_dir=seeded, mail_dir=seeded.parent / "mail")
     with db() as session:
         mail = session.scalars(select(OutboxMessage)).one()
         assert (mail.status, mail.subject, mail.body_html) == ("sent", "Enquiry (personal details erased)", "")

@@ -82,7 +82,7 @@ def test_retention_deletes_or_anonymises_only_what_is_old_and_not_open(seeded):
 
     # Conversations: deleted when old, unless their enquiry is still open.
     assert conversations(db) == {"old-open", "recent-closed", "back-new", "recent-chat"}
-    # Contacts: the old one without an open enquiry goes; open, recent, returning and imported ones stay.
+    # Contacts: the old one without an open enquiry goes; open, recent, returning (claimed) and imported ones stay.
     assert emails(db) == {"open@open-org.lu", "recent@recent.lu", "back@back.lu", "mia@member.lu"}
     assert count(db, Organisation, Organisation.name == "Old Org") == 0
     assert count(db, Organisation, Organisation.name == "Open Org") == 1
@@ -92,10 +92,14 @@ def test_retention_deletes_or_anonymises_only_what_is_old_and_not_open(seeded):
         for conversation_id in ("old-closed", "old-anonymous-enquiry", "back-old"):
             old = rows[conversation_id]
             assert (old.contact_id, old.summary, old.question) == (None, "", None)
+            assert (old.claimed_name, old.claimed_email, old.claimed_phone, old.claimed_organisation) == (None,) * 4
             assert old.anonymised_at is not None and old.cluster_id == "surfmat" and old.status == "closed"
             assert [(m.body_text, m.reply_to) for m in old.outbox] == [("", None)]
         assert rows["old-open"].contact.email == "open@open-org.lu" and rows["old-open"].summary
-        assert rows["back-new"].contact.email == "back@back.lu" and rows["back-new"].outbox[0].body_text
+        # The returning visitor's new conversation only claims her address; her contact waits for staff to confirm.
+        back = rows["back-new"]
+        assert (back.contact_status, back.claimed_email, back.claimed_name) == ("claimed", "back@back.lu", "Back")
+        assert back.outbox[0].body_text
         assert enquiry_statistics(session) == statistics  # counts per day, cluster and status survive
 
     again = apply_retention(db, 180, batch_size=2)

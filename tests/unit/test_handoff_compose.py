@@ -1,9 +1,10 @@
 """The hand-off e-mail says who and what, and when a person will answer."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time, timezone
 
-from handoff.compose import HandoffFacts, Turn, handoff_mail
+from handoff.compose import HandoffFacts, Turn, handoff_mail, single_line
 from handoff.schedule import describe_reply
 
 FACTS = HandoffFacts(
@@ -21,6 +22,18 @@ def test_subject_recipient_and_reply_to():
     assert mail.subject == "New enquiry — AeroSpace — Acme"
     assert mail.to_addr == "advisor@example.org" and mail.reply_to == "jane@acme.example"
     assert mail.message_id.startswith("<") and mail.message_id.endswith(">")
+
+
+def test_header_values_are_one_line_whatever_the_caller_passes():
+    # Whatever reaches the facts (a form that forgot to clean, a future caller), no header can be injected.
+    facts = replace(FACTS, organisation="Acme\r\nBcc: everyone@example.org\x00\u2028\u202e", name="Jane\nDoe",
+                    cluster_name="Aero\r\nSpace", email=" jane@acme.example\n")
+    mail = handoff_mail(facts)
+    assert mail.subject == "New enquiry — Aero Space — Acme Bcc: everyone@example.org"
+    assert mail.reply_to == "jane@acme.example"
+    assert handoff_mail(replace(facts, organisation="\r\n", name=None)).subject.endswith("— anonymous visitor")
+    assert single_line("  Orbit\u0085\tSARL \x7f") == "Orbit SARL"
+    assert single_line("Mi\u200cnoo") == "Mi\u200cnoo"  # a Persian name's zero-width non-joiner stays
 
 
 def test_body_has_everything_needed_and_html_is_escaped():

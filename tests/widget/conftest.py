@@ -32,12 +32,13 @@ class Site:
     rasa_url: str
 
 
-def serve_demo(stack, rasa_url: str):
-    """Run the real console (demo page at /, widget at /widget/) in a thread; yields a Site."""
+def serve_demo(stack, rasa_url: str, origin: str):
+    """Run the real console (demo page at /, widget at /widget/) in a thread at `origin`, one of the origins
+    the stack's Rasa server allows (tests/conftest.py's demo_origins); yields a Site."""
     from console import create_app
 
     app = create_app({"DATABASE_URL": stack.database_url, "RASA_URL": rasa_url, "TESTING": True, "SECRET_KEY": "t"})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", int(origin.rsplit(":", 1)[1]), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="console", daemon=True)
     thread.start()
     try:
@@ -48,9 +49,9 @@ def serve_demo(stack, rasa_url: str):
 
 
 @pytest.fixture(scope="module")
-def site(stack):
+def site(stack, demo_origins):
     """The demo page with the widget talking straight to the real Rasa server."""
-    yield from serve_demo(stack, stack.rasa_url)
+    yield from serve_demo(stack, stack.rasa_url, demo_origins[0])
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +63,9 @@ def relay(stack):
 
 
 @pytest.fixture(scope="module")
-def relayed_site(stack, relay):
+def relayed_site(stack, relay, demo_origins):
     """The demo page with the widget talking to Rasa through the relay."""
-    yield from serve_demo(stack, relay.url)
+    yield from serve_demo(stack, relay.url, demo_origins[1])
 
 
 @pytest.fixture(autouse=True)

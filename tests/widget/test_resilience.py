@@ -5,9 +5,12 @@ or slows down, so the shared Rasa server keeps running for the other tests.
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import expect
 
+from firststop.channel import TOO_MANY
 from tests.widget.chat import (
     GREETING,
     SQLITE_STACK,
@@ -84,4 +87,29 @@ def test_slow_server_says_so_and_a_reply_to_a_closed_panel_is_counted_unread(rel
     expect(badge).to_be_hidden()
     expect(last_reply(page)).to_contain_text("Ministry of the Economy")
     expect(typing).to_be_hidden()
+    expect(messages(page, "error")).to_have_count(0)
+
+
+def test_too_many_messages_says_so_and_retry_delivers_the_message(page, site):
+    """A 429 from the chat channel (the body it sends) is shown as such, with Retry; nothing is lost."""
+    refused = []
+
+    def busy(route):
+        if route.request.method != "POST":
+            return route.continue_()
+        refused.append(route.request.post_data_json)
+        return route.fulfill(status=429, content_type="application/json",
+                             headers={"Retry-After": "3", "Access-Control-Allow-Origin": site.url.rstrip("/")},
+                             body=json.dumps({"error": TOO_MANY, "retry_after": 3}))
+
+    open_and_greet(page)
+    page.route("**/webhooks/rest/webhook", busy)
+    send(page, QUESTION)
+    expect(messages(page, "error")).to_contain_text("Too many messages at once")
+    expect(messages(page, "error")).not_to_contain_text("couldn't reach")
+    expect(messages(page, "user").last).to_contain_text("Not sent")
+    assert len(refused) == 1  # not retried on its own while the server is refusing
+    page.unroute("**/webhooks/rest/webhook")
+    page.click("[data-fs=retry]")
+    expect(last_reply(page)).to_contain_text("Ministry of the Economy")
     expect(messages(page, "error")).to_have_count(0)

@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from firststop.channel import SENDER
+from firststop.channel import is_conversation_id
 from tests.widget.chat import (
     SQLITE_STACK,
     Visitor,
@@ -59,8 +59,8 @@ def test_html_typed_by_the_visitor_is_shown_as_text_and_not_run(page):
     assert_nothing_ran(page)
 
 
-def test_html_echoed_by_the_bot_is_shown_as_text_and_not_run(page):
-    """The bot repeats the visitor's name ("Thank you, NAME!"): an HTML name comes back as text."""
+def test_html_typed_into_the_form_is_not_run_nor_read_back(page):
+    """HTML typed as a name or organisation runs nowhere, and the thank-you reads no detail back (issue 13, 5)."""
     open_and_greet(page)
     pick(page, "Describe my project", "Tell me about your project")
     ask(page, "We develop anti-corrosion coatings for steel", "SurfMat")
@@ -70,10 +70,11 @@ def test_html_echoed_by_the_bot_is_shown_as_text_and_not_run(page):
     ask(page, IMG, "Which organisation")
     ask(page, SCRIPT, "Which e-mail address")
     ask(page, "xss-test@example.org", "phone number")
-    pick(page, "Skip", f"Thank you, {IMG}!")
+    pick(page, "Skip", "Thank you!")
+    expect(last_reply(page)).not_to_contain_text(IMG)
     assert_nothing_ran(page)
     page.reload()
-    expect(last_reply(page)).to_contain_text(f"Thank you, {IMG}!")
+    expect(last_reply(page)).to_contain_text("the e-mail address you gave")
     assert_nothing_ran(page)
 
 
@@ -129,7 +130,7 @@ def test_session_ids_are_random_128_bit_and_accepted_by_the_server(browser, site
     assert len(ids) == 3
     for sid in ids:
         assert re.fullmatch(r"[0-9a-f]{32}", sid)
-        assert SENDER.match(sid)
+        assert is_conversation_id(sid)
 
 
 def test_no_one_can_read_a_conversation_from_the_server(page, site):

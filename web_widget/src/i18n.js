@@ -31,6 +31,11 @@ export const STRINGS = {
     "L'assistant n'a pas accepté ce message. Merci de le raccourcir ou de le reformuler.",
     'Der Assistent hat diese Nachricht nicht angenommen. Bitte kürzen oder umformulieren.',
   ],
+  limited: [
+    'Too many messages at once. Please wait a moment, then retry.',
+    'Trop de messages à la fois. Patientez un instant, puis réessayez.',
+    'Zu viele Nachrichten auf einmal. Bitte kurz warten und erneut versuchen.',
+  ],
   tooLong: [
     'Your message has {n} characters; the limit is {max}. Please shorten it.',
     'Votre message compte {n} caractères ; la limite est de {max}. Merci de le raccourcir.',

@@ -65,7 +65,7 @@ export function cleanHistory(list) {
       buttons: Array.isArray(buttons) ? buttons.filter((b) => b && isText(b.title) && isText(b.payload)) : [],
       payload: isText(payload) ? payload : undefined,
       status: status === 'failed' ? status : undefined,
-      code: role === 'error' ? (code === 'rejected' ? code : 'network') : undefined,
+      code: role === 'error' ? (code === 'rejected' || code === 'limited' ? code : 'network') : undefined,
       retry: retry && isText(retry.payload) ? { payload: retry.payload, of: isText(retry.of) ? retry.of : undefined } : undefined,
     }));
 }

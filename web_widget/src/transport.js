@@ -1,6 +1,6 @@
 /** Rasa REST channel client: POST with a timeout, a safe automatic retry, and classified errors. */
 
-/** A failed exchange: kind 'rejected' (4xx: the input was refused) or 'unreachable' (network, 5xx, timeout). */
+/** A failed exchange: kind 'rejected' (4xx: input refused), 'limited' (429) or 'unreachable' (network, 5xx, timeout). */
 export class TransportError extends Error {
   constructor(kind, status = 0, detail = '', retrySafe = false) {
     super(`${kind} ${status} ${detail}`);
@@ -8,9 +8,9 @@ export class TransportError extends Error {
   }
 }
 
-/** 'ok', 'rejected' (the visitor's input was refused: don't retry) or 'unreachable' for an HTTP status. */
+/** 'ok' or the TransportError kind for an HTTP status. */
 export const classifyStatus = (status) =>
-  status >= 200 && status < 300 ? 'ok' : status >= 400 && status < 500 && status !== 408 && status !== 429 ? 'rejected' : 'unreachable';
+  status >= 200 && status < 300 ? 'ok' : status === 429 ? 'limited' : status >= 400 && status < 500 && status !== 408 ? 'rejected' : 'unreachable';
 
 /** Rasa bot messages reduced to {from: 'bot'|'staff', text, buttons}; null when the reply isn't a list. */
 export function normalizeReplies(data) {
@@ -47,7 +47,7 @@ export function createTransport({ serverUrl, fetchImpl = globalThis.fetch, timeo
         throw new TransportError('unreachable', 0, timedOut ? 'timeout' : String(err && err.message), !timedOut && !response);
       }
       const kind = classifyStatus(response.status);
-      if (kind === 'rejected') throw new TransportError(kind, response.status, data && typeof data.error === 'string' ? data.error : '');
+      if (kind === 'rejected' || kind === 'limited') throw new TransportError(kind, response.status, data && typeof data.error === 'string' ? data.error : '');
       if (kind !== 'ok') throw new TransportError(kind, response.status, '', [502, 503, 504].includes(response.status));
       const replies = normalizeReplies(data);
       if (!replies) throw new TransportError('unreachable', response.status, 'reply is not a list');

@@ -85,9 +85,9 @@ export function createWidget({ doc, settings, lang, t, storage, transport, now =
     if (job.session !== sessionId) return; // restarted meanwhile
     if (job.of) setStatus(job.of, error ? 'failed' : undefined);
     if (!error) return replies.forEach((r) => add({ id: nextId(), role: r.from, text: r.text, buttons: r.buttons, ts: now() })), noteUnread(replies.length);
-    // A refused message would be refused again: only an unreachable server gets a Retry button.
+    // A refused message would be refused again: only an unreachable or busy server gets a Retry button.
     const rejected = error.kind === 'rejected';
-    add({ id: nextId(), role: 'error', text: '', code: rejected ? 'rejected' : 'network', ts: now(), buttons: [], retry: rejected ? undefined : { payload: job.payload, of: job.of } });
+    add({ id: nextId(), role: 'error', text: '', code: rejected || error.kind === 'limited' ? error.kind : 'network', ts: now(), buttons: [], retry: rejected ? undefined : { payload: job.payload, of: job.of } });
     noteUnread(1);
   }
 

@@ -149,8 +149,10 @@ test('cleanHistory keeps only well-formed messages and buttons', () => {
     { id: 1, role: 'bot', text: 'Hi', ts: 5, buttons: [{ title: 'Yes', payload: '/affirm', extra: 1 }, { title: 3 }], html: '<b>' },
     { id: 2, role: 'error', text: '', code: 'weird', retry: { payload: '/greet' } },
     { id: 3, role: 'user', text: 'Hello', status: 'failed' },
+    { id: 4, role: 'error', text: '', code: 'limited', retry: { payload: 'hi', of: '3' } },
   ]);
-  assert.equal(cleaned.length, 3);
+  assert.equal(cleaned.length, 4);
+  assert.equal(cleaned[3].code, 'limited');
   assert.deepEqual(JSON.parse(JSON.stringify(cleaned[0])), { id: '1', role: 'bot', text: 'Hi', ts: 5, buttons: [{ title: 'Yes', payload: '/affirm', extra: 1 }] });
   assert.equal(cleaned[1].code, 'network');
   assert.deepEqual(cleaned[1].retry, { payload: '/greet', of: undefined });

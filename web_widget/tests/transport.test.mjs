@@ -59,7 +59,8 @@ test('normalizeReplies drops empty and malformed items and bad buttons', () => {
 test('status classification', () => {
   for (const s of [200, 201, 204]) assert.equal(classifyStatus(s), 'ok');
   for (const s of [400, 401, 403, 404, 413, 422]) assert.equal(classifyStatus(s), 'rejected', s);
-  for (const s of [0, 301, 408, 429, 500, 502, 503, 504]) assert.equal(classifyStatus(s), 'unreachable', s);
+  for (const s of [0, 301, 408, 500, 502, 503, 504]) assert.equal(classifyStatus(s), 'unreachable', s);
+  assert.equal(classifyStatus(429), 'limited');
 });
 
 test('413 is rejected with the server detail and not retried', async () => {
@@ -122,4 +123,14 @@ test('a 200 reply that is not a list is unreachable, not a crash', async () => {
   const { fetchImpl } = fakeFetch({ status: 200, json: async () => { throw new SyntaxError('Unexpected token <'); } });
   const err = await transport(fetchImpl).send({ sender: 'a', message: 'x', language: 'en' }).catch((e) => e);
   assert.equal(err.kind, 'unreachable');
+});
+
+test('429 is "limited" with the server\'s message, and not retried at once', async () => {
+  const { fetchImpl, calls } = fakeFetch(json(429, { error: "You're sending messages faster than we can take them in.", retry_after: 7 }));
+  const err = await transport(fetchImpl).send({ sender: 'a', message: 'x', language: 'en' }).catch((e) => e);
+  assert.ok(err instanceof TransportError);
+  assert.equal(err.kind, 'limited');
+  assert.equal(err.status, 429);
+  assert.match(err.detail, /faster than we can take them in/);
+  assert.equal(calls.length, 1);
 });
