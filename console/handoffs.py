@@ -22,6 +22,12 @@ from members.models import Enquiry, OutboxMessage
 bp = Blueprint("handoffs", __name__, url_prefix="/console")
 
 
+@bp.app_template_global()
+def outbox_states() -> dict[str, tuple[str, ...]]:
+    """Which mails each console action applies to (a template global, so the `mail_actions` macro sees it)."""
+    return {"retryable": outbox.RETRYABLE, "handleable": outbox.HANDLEABLE, "releasable": outbox.RELEASABLE}
+
+
 @bp.route("/handoffs")
 def handoffs():
     """Hand-off e-mails in one state (failed first by default), newest first."""
@@ -41,8 +47,7 @@ def handoffs():
         .offset((number - 1) * size).limit(size)
     ).all()
     return render_template("handoffs.html", messages=messages, counts=counts, status=status, page=number,
-                           size=size, total=total, retryable=outbox.RETRYABLE, handleable=outbox.HANDLEABLE,
-                           releasable=outbox.RELEASABLE)
+                           size=size, total=total)
 
 
 def _act(message_id: int, action, done: str, refused: str, log: str):
