@@ -21,8 +21,9 @@ def topic_button(entry: Entry) -> dict[str, str]:
 
 
 def cited(entry: Entry, text: str) -> str:
-    """The answer followed by where it comes from and when it was last checked."""
-    return f"{text}\n\nSource: {entry.source} · last reviewed {entry.reviewed:%d %B %Y}"
+    """The answer followed by its official source as a link and the date it was checked (never the staff note)."""
+    checked = f"{entry.checked.day} {entry.checked:%B %Y}"
+    return f"{text}\n\nSource: [{entry.source_title}]({entry.source_url}) · checked on {checked}"
 
 
 def _answered(tracker: Tracker, entry: Entry) -> list[Any]:

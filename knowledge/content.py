@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +27,11 @@ class Entry:
     cluster: str | None
     related: tuple[str, ...]
     more: str
-    source: str
-    reviewed: dt.date
+    source_title: str
+    source_url: str
+    checked: dt.date
+    staff_note: str
+    needs_review: bool
     language: str
 
 
@@ -93,16 +97,38 @@ def _strings(value, where: str, key: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value if v.strip())
 
 
+def _date(item: dict, key: str, where: str) -> dt.date:
+    value = _require(item, key, where)
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as error:
+        raise ContentError(f"{where}: '{key}' must be a date YYYY-MM-DD") from error
+
+
+def _source(item: dict, where: str) -> tuple[str, str]:
+    """The official page an entry is based on: a title and an https address, both required."""
+    source = _require(item, "source", where)
+    if not isinstance(source, dict):
+        raise ContentError(f"{where}: 'source' must be a mapping with 'title' and 'url'")
+    title = str(_require(source, "title", f"{where} source")).strip()
+    url = str(_require(source, "url", f"{where} source")).strip()
+    if not re.fullmatch(r"https://[^\s/]+\.[^\s/]+(/\S*)?", url):
+        raise ContentError(f"{where}: source 'url' must be an https:// address")
+    return title, url
+
+
 def _entry(item: dict, where: str) -> Entry:
-    reviewed = _require(item, "reviewed", where)
-    if isinstance(reviewed, str):
-        try:
-            reviewed = dt.date.fromisoformat(reviewed)
-        except ValueError as error:
-            raise ContentError(f"{where}: 'reviewed' must be a date YYYY-MM-DD") from error
+    if "reviewed" in item:
+        raise ContentError(f"{where}: 'reviewed' is replaced by 'checked' (and a source title and url)")
     cluster = item.get("cluster")
     if cluster is not None and cluster not in CLUSTER_IDS:
         raise ContentError(f"{where}: unknown cluster '{cluster}'")
+    needs_review = item.get("needs_review", False)
+    if not isinstance(needs_review, bool):
+        raise ContentError(f"{where}: 'needs_review' must be true or false")
+    source_title, source_url = _source(item, where)
     return Entry(
         id=str(_require(item, "id", where)),
         title=str(_require(item, "title", where)).strip(),
@@ -112,8 +138,11 @@ def _entry(item: dict, where: str) -> Entry:
         cluster=cluster,
         related=_strings(item.get("related"), where, "related"),
         more=str(item.get("more") or "").strip(),
-        source=str(_require(item, "source", where)).strip(),
-        reviewed=reviewed,
+        source_title=source_title,
+        source_url=source_url,
+        checked=_date(item, "checked", where),
+        staff_note=str(item.get("staff_note") or "").strip(),
+        needs_review=needs_review,
         language=str(item.get("language") or "en"),
     )
 
@@ -134,6 +163,11 @@ def load_entries(content_dir: Path) -> list[Entry]:
         if missing:
             raise ContentError(f"entry {entry.id}: related ids not found: {', '.join(missing)}")
     return entries
+
+
+def awaiting_review(entries: list[Entry]) -> list[Entry]:
+    """The entries whose facts staff must still confirm against their source (for the console), oldest check first."""
+    return sorted((e for e in entries if e.needs_review), key=lambda e: (e.checked, e.id))
 
 
 def load_clusters(path: Path) -> list[ClusterInfo]:

@@ -91,7 +91,9 @@ class KnowledgeIndex:
                 texts.append(text)
                 labels.append(label)
                 weights.append(weight)
-        for text in off_topic:
+        # An off-topic question that an entry lists as its own example (a referral to another office) is that entry's.
+        claimed = {x.strip().lower() for entry in entries for x in entry.examples}
+        for text in (t for t in off_topic if t.strip().lower() not in claimed):
             texts.append(text)
             labels.append(self.off_topic_label)
             weights.append(1.0)
