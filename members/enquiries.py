@@ -15,6 +15,7 @@ from members.models import (
     Contact,
     Enquiry,
     EnquiryActivity,
+    EnquiryFollowup,
     Organisation,
     OutboxMessage,
     utcnow,
@@ -93,6 +94,10 @@ class EnquiryRecord:
     phone: str | None = None
     mails: list[MailDraft] = field(default_factory=list)
     client_key: str | None = None  # keyed hash of the visitor's client address (the REST channel's metadata)
+    need: str | None = None  # what the visitor wants from the advisor
+    kind: str | None = None  # project, question, handoff or privacy (members.models.ENQUIRY_KINDS)
+    followups: list[str] = field(default_factory=list)  # every message added after the enquiry was logged
+    reply_due: str | None = None  # ISO time by which the visitor was told a person will reply
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -234,8 +239,16 @@ def log_enquiry(session: Session, record: EnquiryRecord, mail_cap: int = 0) -> E
         enquiry = Enquiry(conversation_id=record.conversation_id)
         session.add(enquiry)
     enquiry.channel = record.channel
-    enquiry.summary = record.summary or enquiry.summary or ""
+    # The description and the need are kept as first given (or as staff edited them); later messages are
+    # follow-ups beside them, never over them.
+    enquiry.summary = enquiry.summary or record.summary or ""
+    enquiry.need = enquiry.need or record.need
     enquiry.question = record.question or enquiry.question
+    enquiry.kind = record.kind or enquiry.kind
+    if record.reply_due and enquiry.due_at is None:
+        enquiry.due_at = datetime.fromisoformat(record.reply_due)
+    for text in record.followups[len(enquiry.followups):]:  # idempotent: the record carries all of them
+        enquiry.followups.append(EnquiryFollowup(text=text))
     enquiry.language = record.language
     enquiry.profile = known_profile(record.profile) or enquiry.profile
     if record.cluster_id or record.advisor_id:

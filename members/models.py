@@ -64,6 +64,9 @@ OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "held", "handled", "e
 #   claimed: the address belongs to an existing contact, which the chat did not touch (staff confirm or merge);
 #   confirmed: staff checked the claim and linked the enquiry to that contact.
 CONTACT_STATUSES = ("new", "claimed", "confirmed")
+# What a conversation's enquiry is about: a project routed to a cluster, a question for a person, a hand-off,
+# or a request to see or delete one's data (handled on the console's privacy page).
+ENQUIRY_KINDS = ("project", "question", "handoff", "privacy")
 
 
 def one_of(column: str, values: tuple[str, ...], nullable: bool = True) -> str:
@@ -192,6 +195,7 @@ class Enquiry(Base):
         CheckConstraint(one_of("status", ENQUIRY_STATUSES, nullable=False), name="ck_enquiries_status"),
         CheckConstraint(one_of("profile", PROFILES), name="ck_enquiries_profile"),
         CheckConstraint(one_of("contact_status", CONTACT_STATUSES), name="ck_enquiries_contact_status"),
+        CheckConstraint(one_of("kind", ENQUIRY_KINDS), name="ck_enquiries_kind"),
     )
     id: Mapped[int] = Column(Integer, primary_key=True)
     conversation_id: Mapped[str] = Column(String(255), nullable=False, unique=True)
@@ -202,8 +206,18 @@ class Enquiry(Base):
     updated_at: Mapped[datetime] = Column(
         DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
     )
-    summary: Mapped[str] = Column(Text, nullable=False, default="")
+    summary: Mapped[str] = Column(Text, nullable=False, default="")  # the project as the visitor described it
     question: Mapped[str | None] = Column(Text)
+    need: Mapped[str | None] = Column(Text)  # what the visitor wants from the advisor, in their words
+    kind: Mapped[str | None] = Column(String(16))
+    # The reply the visitor was promised: by when, and whether staff took it on (the reminders stop then).
+    due_at: Mapped[datetime | None] = Column(DateTime(timezone=True), index=True)
+    acknowledged_at: Mapped[datetime | None] = Column(DateTime(timezone=True))
+    acknowledged_by: Mapped[int | None] = Column(
+        ForeignKey("staff_users.id", ondelete="SET NULL", name="fk_enquiries_acknowledged_by")
+    )
+    reminded_at: Mapped[datetime | None] = Column(DateTime(timezone=True))  # the advisor was reminded
+    escalated_at: Mapped[datetime | None] = Column(DateTime(timezone=True))  # the general inbox was told
     language: Mapped[str] = Column(String(8), nullable=False, default="en")
     profile: Mapped[str | None] = Column(String(64))
     cluster_id: Mapped[str | None] = Column(ForeignKey("clusters.id"), index=True)
@@ -227,6 +241,17 @@ class Enquiry(Base):
     cluster = relationship("Cluster")
     advisor = relationship("Advisor")
     outbox = relationship("OutboxMessage", back_populates="enquiry", order_by="OutboxMessage.id")
+    followups = relationship("EnquiryFollowup", order_by="EnquiryFollowup.id", cascade="all, delete-orphan")
+
+
+class EnquiryFollowup(Base):
+    """A message the visitor added after the enquiry was logged; kept beside it, never over it."""
+
+    __tablename__ = "enquiry_followups"
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    enquiry_id: Mapped[int] = Column(ForeignKey("enquiries.id", ondelete="CASCADE"), nullable=False, index=True)
+    text: Mapped[str] = Column(Text, nullable=False)
+    at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
 class OutboxMessage(Base):
