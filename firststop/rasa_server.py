@@ -37,6 +37,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from members.db import describe_error
+
 KEEPALIVE_SECONDS = 2.0  # idle connections to an endpoint are kept this long (Sanic closes them after 5 s)
 
 log = logging.getLogger(__name__)
@@ -120,8 +122,8 @@ async def retrieve_or_raise(self, sender_id: str):
     try:
         return await self._tracker_store.retrieve(sender_id)
     except _store_errors() as error:
-        log.error("conversation store unavailable, can't read %s: %s", sender_id, error)
-        raise TrackerStoreUnavailable(str(error)) from error
+        log.error("conversation store unavailable, can't read %s: %s", sender_id, describe_error(error))
+        raise TrackerStoreUnavailable(describe_error(error)) from error
 
 
 async def save_or_raise(self, tracker) -> None:
@@ -129,8 +131,8 @@ async def save_or_raise(self, tracker) -> None:
     try:
         await self._tracker_store.save(tracker)
     except _store_errors() as error:
-        log.error("conversation store unavailable, can't save %s: %s", tracker.sender_id, error)
-        raise TrackerStoreUnavailable(str(error)) from error
+        log.error("conversation store unavailable, can't save %s: %s", tracker.sender_id, describe_error(error))
+        raise TrackerStoreUnavailable(describe_error(error)) from error
 
 
 def run_or_abandon(run):
@@ -143,8 +145,9 @@ def run_or_abandon(run):
         except ActionExecutionRejection:
             raise
         except Exception as error:  # asyncio.TimeoutError and aiohttp's errors included
-            log.error("custom action %s failed, abandoning the turn of %s: %s", self.name(), tracker.sender_id, error)
-            raise ActionServerUnavailable(f"{self.name()}: {error}") from error
+            log.error("custom action %s failed, abandoning the turn of %s: %s", self.name(), tracker.sender_id,
+                      describe_error(error))
+            raise ActionServerUnavailable(f"{self.name()}: {describe_error(error)}") from error
 
     run_remote_action.patched = True
     return run_remote_action

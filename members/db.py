@@ -9,6 +9,25 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
+def describe_error(error: BaseException) -> str:
+    """What a log may say about a failure: the exception's type (and the driver's, or an HTTP status), plus the
+    first line of a connection failure's message. Never the rest: a database error's text carries the SQL
+    parameters (visitor text, addresses) and an action server's error reply carries the whole tracker."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    described = type(error).__name__
+    original = getattr(error, "orig", None)
+    if original is not None:
+        described += f" ({type(original).__module__}.{type(original).__name__})"
+        message = str(original).strip()
+        if message and isinstance(error, (OperationalError, InterfaceError)) and not getattr(error, "statement", None):
+            described += ": " + message.splitlines()[0][:200]
+    status = getattr(error, "status", None)
+    if isinstance(status, int):
+        described += f" (HTTP {status})"
+    return described
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from members.db import describe_error
 from members.enquiries import EnquiryRecord, log_enquiry
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,9 @@ def _log_failure(error: DBAPIError, what: str) -> None:
     """An unreachable database is expected now and then; any other database error (a schema that doesn't match
     the code, say) is a fault for a person to fix: the record is kept either way, but that is logged as an error."""
     if _is_outage(error):
-        log.warning("database unavailable, %s: %s", what, error)
+        log.warning("database unavailable, %s: %s", what, describe_error(error))
     else:
-        log.error("database error (not an outage), %s: %s", what, error)
+        log.error("database error (not an outage), %s: %s", what, describe_error(error))
 
 
 MAIL_CAP = "mail_cap"  # the spool file's key for the cap in force when the record was saved
