@@ -184,3 +184,10 @@ def test_rasa_s_log_fields_with_message_text_are_withheld():
     withhold = withhold_visitor_text(lambda logger, method, event: event)
     event = withhold(None, "warning", {"event": "message.parsing.failed", "user_text": "/x my secret", "sender_id": "a"})
     assert event == {"event": "message.parsing.failed", "user_text": "<withheld, 12 characters>", "sender_id": "a"}
+
+
+def test_an_ipv6_client_counts_as_its_slash_64():
+    key = b"k" * 48
+    assert client_key("2001:db8:1:2::1", key) == client_key("2001:db8:1:2:ffff::9", key)
+    assert client_key("2001:db8:1:2::1", key) != client_key("2001:db8:1:3::1", key)
+    assert client_key("::ffff:198.51.100.1", key) != client_key("::ffff:198.51.100.2", key)  # IPv4-mapped: per address
