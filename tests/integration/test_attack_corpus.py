@@ -91,6 +91,8 @@ def test_naughty_strings_run_nothing_and_break_nothing(stack, console_url):
     for name, organisation in zip(payloads[:4], payloads[4:8]):  # as answers stored on contacts
         sender = uuid.uuid4().hex
         conversations.append(sender)
+        stack.say(sender, "We develop anti-corrosion coatings for steel bridges")
+        stack.say(sender, "/affirm")
         complete_contact_form(stack, sender, f"corpus-{uuid.uuid4().hex[:8]}@example.org", name=name,
                               organisation=organisation)
     assert not {s: n for s, n in statuses.items() if s >= 500}, statuses
