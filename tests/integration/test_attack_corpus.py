@@ -101,7 +101,7 @@ def test_naughty_strings_run_nothing_and_break_nothing(stack, console_url):
     with session_factory(stack.database_url)() as session:
         contact_ids = list(session.scalars(select(Contact.id).where(Contact.email.like("corpus-%"))))
         enquiries = session.scalar(select(func.count()).where(Enquiry.conversation_id.in_(conversations)))
-    assert contact_ids and enquiries >= 4
+    assert contact_ids and enquiries >= len(contact_ids)  # some payloads are refused as names: fine
 
     pages = ["/console/", "/console/?sort=oldest", "/console/mine", "/console/contacts", "/console/organisations",
              "/console/handoffs", "/console/mail", "/console/dashboard", "/console/flags", "/console/accounts",
