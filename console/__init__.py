@@ -85,6 +85,7 @@ class Config:
         self.RASA_URL = settings.rasa_url
         self.MAIL_DIR = settings.mail_dir
         self.LANGUAGES = settings.languages
+        self.TIMEZONE = settings.timezone  # the agency's: reply due times are shown in it
         self.PAGE_SIZE = 50
 
 

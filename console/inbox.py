@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql import Select
 
 from console import DB_INT_MAX, search
+from handoff.schedule import describe_due
 from members.models import (
     ENQUIRY_STATUSES,
+    OPEN_ENQUIRY_STATUSES,
     Advisor,
     Cluster,
     Contact,
@@ -25,6 +27,7 @@ from members.models import (
     EnquiryReview,
     EnquiryTag,
     Organisation,
+    as_utc,
 )
 
 # name: (column, newest first?)
@@ -59,6 +62,7 @@ class InboxFilter:
     q: str = ""
     tag: str = ""
     reviewed: str = ""  # "", "yes" or "no"
+    overdue: bool = False  # the reply promised is late: due time passed, not acknowledged, still open
     sort: str = "newest"
 
     @classmethod
@@ -75,6 +79,7 @@ class InboxFilter:
             q=" ".join(args.get("q", "").split())[:200],
             tag=args.get("tag", "").strip().lower()[:64],
             reviewed=args.get("reviewed", "") if args.get("reviewed") in ("yes", "no") else "",
+            overdue=args.get("overdue") in ("1", "on", "yes", "true"),
             sort=args.get("sort", "") if args.get("sort") in SORTS else "newest",
         )
 
@@ -84,7 +89,7 @@ class InboxFilter:
             "status": self.status, "cluster": self.cluster, "advisor": self.advisor, "language": self.language,
             "unsure": "1" if self.unsure else "", "from": self.date_from.isoformat() if self.date_from else "",
             "to": self.date_to.isoformat() if self.date_to else "", "q": self.q, "tag": self.tag,
-            "reviewed": self.reviewed, "sort": "" if self.sort == "newest" else self.sort,
+            "reviewed": self.reviewed, "overdue": "1" if self.overdue else "", "sort": "" if self.sort == "newest" else self.sort,
         }
         return {k: v for k, v in args.items() if v}
 
@@ -97,9 +102,32 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.utc)
 
 
+def overdue_conditions(now: datetime) -> list:
+    """Open enquiries whose promised reply time has passed without anyone acknowledging them."""
+    return [Enquiry.due_at < now, Enquiry.acknowledged_at.is_(None), Enquiry.status.in_(OPEN_ENQUIRY_STATUSES)]
+
+
+def is_overdue(enquiry: Enquiry, now: datetime) -> bool:
+    """The same test as overdue_conditions, for one enquiry already loaded."""
+    return (enquiry.due_at is not None and as_utc(enquiry.due_at) < now and enquiry.acknowledged_at is None
+            and enquiry.status in OPEN_ENQUIRY_STATUSES)
+
+
+def due_label(enquiry: Enquiry, now: datetime, tz: str, labelled: bool = True) -> str:
+    """The reply's due time in the agency's time zone, labelled ('14:30 today (Europe/Luxembourg)'), or ''."""
+    return describe_due(as_utc(enquiry.due_at), now, tz, labelled) if enquiry.due_at is not None else ""
+
+
+def overdue_count(session: Session, now: datetime) -> int:
+    """How many enquiries are overdue now (the inbox's "Overdue" link)."""
+    return session.scalar(select(func.count()).select_from(Enquiry).where(*overdue_conditions(now))) or 0
+
+
 def conditions(flt: InboxFilter, dialect: str) -> list:
     """The WHERE conditions of a filter."""
     where = []
+    if flt.overdue:
+        where.extend(overdue_conditions(datetime.now(timezone.utc)))
     if flt.status:
         where.append(Enquiry.status == flt.status)
     if flt.cluster:

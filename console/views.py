@@ -1,8 +1,10 @@
-"""The advisors' pages: the enquiries inbox (and "mine"), its CSV export, a conversation with everything
-around it and the actions on its enquiry (including settling what the visitor claimed), and the local mail sink."""
+"""The advisors' pages: the enquiries inbox (and "mine", and "overdue"), its CSV export, a conversation with
+everything around it and the actions on its enquiry (including settling what the visitor claimed and acknowledging
+its promised reply), and the local mail sink."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timezone
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from console import inbox as inbox_queries
 from console import review, search
@@ -31,6 +33,8 @@ from members.models import (
     Cluster,
     Enquiry,
     EnquiryReview,
+    StaffUser,
+    as_utc,
 )
 from members.transcripts import transcript
 
@@ -40,7 +44,17 @@ links = Blueprint("links", __name__)
 LOW_CONFIDENCE = 0.5
 
 
+def _promise(now: datetime, enquiry: Enquiry | None = None) -> dict:
+    """What templates need to show reply promises: the agency's time zone, the due label, the overdue test and,
+    for one enquiry, the account that acknowledged it."""
+    tz = current_app.config["TIMEZONE"]
+    acknowledger = g.db.get(StaffUser, enquiry.acknowledged_by) if enquiry and enquiry.acknowledged_by else None
+    return {"timezone": tz, "due_label": lambda e, labelled=True: inbox_queries.due_label(e, now, tz, labelled),
+            "is_overdue": lambda e: inbox_queries.is_overdue(e, now), "acknowledger": acknowledger}
+
+
 def _inbox(flt: inbox_queries.InboxFilter, mine: bool):
+    now = datetime.now(timezone.utc)
     if flt.q:
         search.catch_up(g.db)
     size = current_app.config["PAGE_SIZE"]
@@ -53,6 +67,7 @@ def _inbox(flt: inbox_queries.InboxFilter, mine: bool):
         advisors=g.db.scalars(select(Advisor).order_by(Advisor.name)).all(),
         statuses=ENQUIRY_STATUSES, languages=current_app.config["LANGUAGES"], sorts=inbox_queries.SORTS,
         all_tags=review.all_tags(g.db), status_label=review.status_label,
+        overdue_count=inbox_queries.overdue_count(g.db, now), **_promise(now),
     )
 
 
@@ -111,7 +126,8 @@ def conversation(conversation_id: str):
     return render_template(
         "conversation.html", enquiry=enquiry, messages=messages, conversation_id=conversation_id,
         flags=review.flags_by_event(g.db, conversation_id), intents=review.domain_intents(), unsure=unsure,
-        low=LOW_CONFIDENCE, statuses=ENQUIRY_STATUSES, reasons=REASONS, status_label=review.status_label, **context,
+        low=LOW_CONFIDENCE, statuses=ENQUIRY_STATUSES, reasons=REASONS, status_label=review.status_label,
+        **_promise(datetime.now(timezone.utc), enquiry), **context,
     )
 
 
@@ -163,6 +179,38 @@ def remove_tag(enquiry_id: int):
     """Remove a tag."""
     return _change(enquiry_id, lambda e: review.remove_tag(g.db, e, request.form.get("tag", ""), g.user),
                    "Tag removed.")
+
+
+def _acknowledge(enquiry: Enquiry) -> None:
+    """Record that this account took the enquiry on: the reminders stop. One UPDATE, so two clicks count once."""
+    moment = datetime.now(timezone.utc)
+    taken = g.db.execute(
+        update(Enquiry).where(Enquiry.id == enquiry.id, Enquiry.acknowledged_at.is_(None))
+        .values(acknowledged_at=moment, acknowledged_by=g.user.id).execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        g.db.refresh(enquiry)
+        raise review.ReviewError(f"it was already acknowledged on {as_utc(enquiry.acknowledged_at):%Y-%m-%d %H:%M} UTC")
+    due = inbox_queries.due_label(enquiry, moment, current_app.config["TIMEZONE"])
+    review.record(g.db, enquiry, g.user, "acknowledged", f"reply was due {due}" if due else "")
+
+
+@bp.route("/enquiries/<int:enquiry_id>/acknowledge", methods=["POST"])
+def acknowledge(enquiry_id: int):
+    """Take the enquiry on (the button on the conversation page): no more reminders about it."""
+    return _change(enquiry_id, _acknowledge, "Acknowledged: no more reminders about this enquiry.")
+
+
+@bp.route("/conversations/<path:conversation_id>/acknowledge", methods=["GET", "POST"])
+def acknowledge_conversation(conversation_id: str):
+    """The link in reminder and hand-off mails: the enquiry's summary and one Acknowledge button (POST)."""
+    enquiry = g.db.scalars(select(Enquiry).where(Enquiry.conversation_id == conversation_id)).first()
+    if enquiry is None:
+        abort(404)
+    if request.method == "POST":
+        return _change(enquiry.id, _acknowledge, "Acknowledged: no more reminders about this enquiry.")
+    return render_template("acknowledge.html", enquiry=enquiry, status_label=review.status_label,
+                           **_promise(datetime.now(timezone.utc), enquiry))
 
 
 @bp.route("/enquiries/<int:enquiry_id>/review", methods=["POST"])
@@ -227,3 +275,9 @@ def mail():
 def conversation_link(conversation_id: str):
     """The link in hand-off e-mails (CONSOLE_URL/conversations/<id>) opens the console's conversation page."""
     return redirect(url_for("views.conversation", conversation_id=conversation_id))
+
+
+@links.route("/conversations/<path:conversation_id>/acknowledge")
+def acknowledge_link(conversation_id: str):
+    """The acknowledge link in staff mails (CONSOLE_URL/conversations/<id>/acknowledge) opens the console's page."""
+    return redirect(url_for("views.acknowledge_conversation", conversation_id=conversation_id))

@@ -77,6 +77,7 @@ class Settings:
     working_end: time
     timezone: str
     reply_within_hours: int
+    remind_general_after_hours: int  # working hours after an unacknowledged reply's due time: the general inbox is told
     retention_days: int
     max_message_length: int
     privacy_notice_version: str
@@ -127,6 +128,7 @@ def get_settings() -> Settings:
         working_end=_time(_env("WORKING_END", "17:30")),
         timezone=_env("TIMEZONE", "Europe/Luxembourg"),
         reply_within_hours=int(_env("REPLY_WITHIN_HOURS", "4")),
+        remind_general_after_hours=int(_env("REMIND_GENERAL_AFTER_HOURS", "4")),
         retention_days=int(_env("RETENTION_DAYS", "180")),
         max_message_length=int(_env("MAX_MESSAGE_LENGTH", "1000")),
         privacy_notice_version=_env("PRIVACY_NOTICE_VERSION", "2026-11"),

@@ -187,8 +187,10 @@ def deliver_due(factory: sessionmaker[Session], connect: SmtpFactory, mail_from:
 
 
 def run_forever(interval: float = 2.0) -> None:  # pragma: no cover - the process entry point
-    """The sender process: deliver the outbox and replay spooled enquiries, every `interval` seconds."""
+    """The sender process: replay spooled enquiries, queue due reminders and deliver the outbox, every `interval`
+    seconds."""
     from firststop.settings import get_settings
+    from handoff.reminders import ReminderPolicy, remind_due
     from members import spool
     from members.db import session_factory
     from members.retention import apply_retention
@@ -199,12 +201,16 @@ def run_forever(interval: float = 2.0) -> None:  # pragma: no cover - the proces
                            settings.smtp_user, settings.smtp_password, settings.smtp_timeout)
     log.info("hand-off sender delivering to %s:%s", settings.smtp_host, settings.smtp_port)
     retention_due = 0.0
+    policy = ReminderPolicy.from_settings(settings)
     while True:
         try:
             if time.monotonic() >= retention_due:  # the daily retention pass (members/retention.py)
                 retention_due = time.monotonic() + 24 * 3600
                 log.info("retention: %s", "; ".join(apply_retention(factory, settings.retention_days).lines()))
             spool.replay(factory, settings.spool_dir)
+            reminded = remind_due(factory, policy, now())
+            if reminded:
+                log.info("reminders: %s", reminded)
             counts = deliver_due(factory, connect, settings.mail_from, settings.send_max_attempts)
             if counts:
                 log.info("outbox: %s", counts)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -246,7 +246,7 @@ def log_enquiry(session: Session, record: EnquiryRecord, mail_cap: int = 0) -> E
     enquiry.question = record.question or enquiry.question
     enquiry.kind = record.kind or enquiry.kind
     if record.reply_due and enquiry.due_at is None:
-        enquiry.due_at = datetime.fromisoformat(record.reply_due)
+        enquiry.due_at = datetime.fromisoformat(record.reply_due).astimezone(timezone.utc)
     for text in record.followups[len(enquiry.followups):]:  # idempotent: the record carries all of them
         enquiry.followups.append(EnquiryFollowup(text=text))
     enquiry.language = record.language

@@ -48,5 +48,5 @@ def test_reply_time_inside_and_outside_working_hours():
     days, start, end, tz = (1, 2, 3, 4, 5), time(8, 30), time(17, 30), "Europe/Luxembourg"
     tuesday_noon = datetime(2026, 11, 24, 11, 0, tzinfo=timezone.utc)
     friday_evening = datetime(2026, 11, 27, 19, 0, tzinfo=timezone.utc)
-    assert describe_reply(tuesday_noon, days, start, end, tz, 4) == "within 4 working hours"
-    assert describe_reply(friday_evening, days, start, end, tz, 4) == "on Monday from 08:30"
+    assert describe_reply(tuesday_noon, days, start, end, tz, 4) == "within 4 working hours, by 16:00 today"
+    assert describe_reply(friday_evening, days, start, end, tz, 4) == "within 4 working hours, by Monday 12:30"
