@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
 CLUSTER_IDS = ("surfmat", "infocom", "aerospace", "logitrace", "biohealth", "ecodev", "autotec")
+TRANSLATION_LANGUAGES = ("fr", "de")
+TRANSLATION_FIELDS = frozenset({"id", "translates", "title", "answer", "more", "examples"})
 
 
 class ContentError(ValueError):
@@ -16,8 +20,25 @@ class ContentError(ValueError):
 
 
 @dataclass(frozen=True)
+class Translation:
+    """An entry written in another language, and the version of the English text it was made from."""
+
+    language: str
+    title: str
+    answer: str
+    more: str
+    examples: tuple[str, ...]
+    translates: str
+
+
+def text_version(title: str, answer: str, more: str) -> str:
+    """A short fingerprint of an entry's visitor-facing text: a translation records the one it was made from."""
+    return hashlib.sha256("\n".join([title, answer, more]).encode()).hexdigest()[:8]
+
+
+@dataclass(frozen=True)
 class Entry:
-    """One answer of the knowledge base."""
+    """One answer of the knowledge base, in English, with its translations by language code."""
 
     id: str
     title: str
@@ -33,6 +54,24 @@ class Entry:
     staff_note: str
     needs_review: bool
     language: str
+    translations: Mapping[str, Translation] = field(default_factory=dict, hash=False)
+
+    @property
+    def version(self) -> str:
+        """The version of the English title, answer and more that translations must match."""
+        return text_version(self.title, self.answer, self.more)
+
+    def stale(self, language: str) -> bool:
+        """True when a translation exists in `language` but was made from an older English text."""
+        translation = self.translations.get(language)
+        return translation is not None and translation.translates != self.version
+
+    def in_language(self, language: str) -> tuple[str, str, str, bool]:
+        """Title, answer and more in `language` (a stale translation included), or the English and fell_back=True."""
+        translation = self.translations.get(language)
+        if translation is not None:
+            return translation.title, translation.answer, translation.more, False
+        return self.title, self.answer, self.more, language != self.language
 
 
 @dataclass(frozen=True)
@@ -48,6 +87,8 @@ class ClusterInfo:
     sectors: tuple[str, ...]
     problems: tuple[str, ...]
     examples: tuple[str, ...]
+    # language → kind (technologies, products, sectors, …, examples) → strings; routing's, see clusters.yml
+    vocabulary: dict = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -147,8 +188,58 @@ def _entry(item: dict, where: str) -> Entry:
     )
 
 
+def _translation(item: dict, language: str, source: Entry, where: str) -> Translation:
+    unknown = sorted(set(item) - TRANSLATION_FIELDS)
+    if unknown:  # a translation carries visitor-facing text only: no staff notes, sources or tags
+        raise ContentError(f"{where}: unknown fields {', '.join(unknown)} (allowed: {', '.join(sorted(TRANSLATION_FIELDS))})")
+    translates = _require(item, "translates", where)
+    if not isinstance(translates, str) or not re.fullmatch(r"[0-9a-f]{8}", translates):
+        raise ContentError(f"{where}: 'translates' must be the English entry's version in quotes, e.g. '{source.version}'")
+    more = str(item.get("more") or "").strip()
+    if source.more and not more:
+        raise ContentError(f"{where}: 'more' is missing (the English entry has one)")
+    if more and not source.more:
+        raise ContentError(f"{where}: 'more' given but the English entry has none")
+    return Translation(
+        language=language,
+        title=str(_require(item, "title", where)).strip(),
+        answer=str(_require(item, "answer", where)).strip(),
+        more=more,
+        examples=_strings(_require(item, "examples", where), where, "examples"),
+        translates=translates,
+    )
+
+
+def load_translations(translations_dir: Path, entries: list[Entry]) -> dict[str, dict[str, Translation]]:
+    """Read `translations_dir/*.yml` into {entry id: {language: Translation}}, checked against the English entries."""
+    by_id = {e.id: e for e in entries}
+    found: dict[str, dict[str, Translation]] = {}
+    for path in sorted(translations_dir.glob("*.yml")):
+        data = _read(path)
+        language = data.get("language")
+        if language not in TRANSLATION_LANGUAGES:
+            raise ContentError(f"{path.name}: unknown language {language!r} (allowed: {', '.join(TRANSLATION_LANGUAGES)})")
+        for index, item in enumerate(data.get("entries") or []):
+            where = f"translations/{path.name} entry {index + 1}"
+            if not isinstance(item, dict):
+                raise ContentError(f"{where}: expected a mapping")
+            entry_id = str(_require(item, "id", where))
+            if entry_id not in by_id:
+                raise ContentError(f"{where}: no English entry with id '{entry_id}'")
+            translation = _translation(item, language, by_id[entry_id], where)
+            if language in found.get(entry_id, {}):
+                raise ContentError(f"{where}: duplicate {language} translation of '{entry_id}'")
+            found.setdefault(entry_id, {})[language] = translation
+    return found
+
+
+def stale_translations(entries: list[Entry]) -> list[tuple[str, str]]:
+    """(entry id, language) for every translation made from an older English text, for eval and the console."""
+    return sorted((e.id, language) for e in entries for language in e.translations if e.stale(language))
+
+
 def load_entries(content_dir: Path) -> list[Entry]:
-    """Read every knowledge entry under `content_dir`; ids must be unique and links resolvable."""
+    """Read every knowledge entry under `content_dir` and its translations; ids must be unique and links resolvable."""
     entries: list[Entry] = []
     for path in sorted(content_dir.glob("*.yml")):
         for index, item in enumerate(_read(path).get("entries") or []):
@@ -162,7 +253,8 @@ def load_entries(content_dir: Path) -> list[Entry]:
         missing = [r for r in entry.related if r not in known]
         if missing:
             raise ContentError(f"entry {entry.id}: related ids not found: {', '.join(missing)}")
-    return entries
+    translations = load_translations(content_dir / "translations", entries)
+    return [replace(e, translations=translations.get(e.id, {})) for e in entries]
 
 
 def awaiting_review(entries: list[Entry]) -> list[Entry]:
@@ -186,6 +278,8 @@ def load_clusters(path: Path) -> list[ClusterInfo]:
                 sectors=_strings(item.get("sectors"), where, "sectors"),
                 problems=_strings(item.get("problems"), where, "problems"),
                 examples=_strings(item.get("examples"), where, "examples"),
+                vocabulary={str(lang): {str(kind): _strings(v, where, f"vocabulary {lang} {kind}") for kind, v in kinds.items()}
+                            for lang, kinds in (item.get("vocabulary") or {}).items()},
             )
         )
     if sorted(c.id for c in clusters) != sorted(CLUSTER_IDS):
