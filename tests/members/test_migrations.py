@@ -57,7 +57,7 @@ def heads(url: str) -> set[str]:
 
 def test_upgrade_from_empty_matches_the_models(empty_db_url):
     upgrade(empty_db_url, "heads")
-    assert "0002_members" in heads(empty_db_url)
+    assert heads(empty_db_url) == {"0006_one_head"}  # one head: the next migration has one parent
     assert schema_differences(empty_db_url) == []
     assert check_constraints(empty_db_url) == model_check_constraints()
 
@@ -140,6 +140,7 @@ def test_deleting_a_contact_detaches_its_enquiries_and_drops_its_consents(empty_
 
 def test_the_members_branch_downgrades_and_upgrades_again(empty_db_url):
     upgrade(empty_db_url, "heads")
+    command.downgrade(alembic_config(empty_db_url), "0005_enquiry_promise")
     command.downgrade(alembic_config(empty_db_url), "members@-1")
     assert "0002_members" not in heads(empty_db_url)
     upgrade(empty_db_url, "heads")
@@ -155,7 +156,7 @@ def test_a_search_index_made_before_the_stored_vector_is_searchable_after_the_up
             "visitor_messages, search_text, last_visitor_unanswered) VALUES ('old-1', '2026-11-01 10:00:00+00', "
             "'2026-11-01 10:05:00+00', 7, 2, 'anti-corrosion coatings for steel bridges', false)"))
     upgrade(empty_db_url, "heads")
-    assert "0005_enquiry_promise" in heads(empty_db_url)
+    assert heads(empty_db_url) == {"0006_one_head"}
     if engine.dialect.name == "postgresql":  # SQLite searches with LIKE and keeps no vector
         with engine.connect() as connection:
             found = connection.execute(text(
