@@ -1,8 +1,7 @@
 """Admin pages: console accounts (list, create, reset a password, disable, enable) and privacy requests
-(export or erase what the agency holds about a person, through members.privacy)."""
+(export or erase what the agency holds about a person, with members.privacy)."""
 from __future__ import annotations
 
-import importlib
 import json
 from datetime import date
 from pathlib import Path
@@ -25,6 +24,7 @@ from console import accounts
 from console.auth import admin_required
 from members.enquiries import normalise_email
 from members.models import Advisor, StaffUser
+from members.privacy import erase_person, export_person
 
 bp = Blueprint("admin", __name__, url_prefix="/console")
 
@@ -102,16 +102,6 @@ def account_enable(user_id: int):
 # --- privacy requests ---
 
 
-def privacy_tools():
-    """members.privacy if it is installed, else None (it is imported only when a privacy page is used)."""
-    try:
-        return importlib.import_module("members.privacy")
-    except ModuleNotFoundError as error:
-        if error.name != "members.privacy":
-            raise
-        return None
-
-
 def _email() -> str | None:
     email = normalise_email(request.form.get("email", ""))
     if email is None:
@@ -123,17 +113,17 @@ def _email() -> str | None:
 @admin_required
 def privacy():
     """Export or erase a person's data."""
-    return render_template("privacy.html", installed=privacy_tools() is not None, result=None)
+    return render_template("privacy.html", result=None)
 
 
 @bp.route("/privacy/export", methods=["POST"])
 @admin_required
 def privacy_export():
     """Everything held about the person, as a JSON file."""
-    tools, email = privacy_tools(), _email()
-    if tools is None or email is None:
+    email = _email()
+    if email is None:
         return redirect(url_for("admin.privacy"))
-    data = tools.export_person(g.db, email)
+    data = export_person(g.db, email)
     body = json.dumps(data, default=str, indent=2, ensure_ascii=False)
     response = Response(body, mimetype="application/json")
     response.headers["Content-Disposition"] = f"attachment; filename=privacy-export-{date.today().isoformat()}.json"
@@ -144,14 +134,13 @@ def privacy_export():
 @admin_required
 def privacy_erase():
     """Erase the person, after the admin typed the address a second time to confirm."""
-    tools, email = privacy_tools(), _email()
-    if tools is None or email is None:
+    email = _email()
+    if email is None:
         return redirect(url_for("admin.privacy"))
     if normalise_email(request.form.get("confirm", "")) != email:
         flash("Nothing erased: type the same address in both boxes to confirm.")
         return redirect(url_for("admin.privacy"))
     # Also deletes the console's copies of their conversations, and their mails in the mail sink it shows.
-    result = tools.erase_person(g.db, email, mail_dir=Path(current_app.config["MAIL_DIR"]))
+    result = erase_person(g.db, email, mail_dir=Path(current_app.config["MAIL_DIR"]))
     g.db.commit()
-    summary = result if isinstance(result, dict) else {"result": result}
-    return render_template("privacy.html", installed=True, result=summary, email=email)
+    return render_template("privacy.html", result=result, email=email)

@@ -5,16 +5,24 @@ import dataclasses
 import json
 import logging
 import re
-from collections.abc import Iterable
 from datetime import date, datetime
 from email import message_from_bytes, policy
 from email.errors import MessageError
 from pathlib import Path
 
-from sqlalchemy import String, Text, delete, exists, func, inspect, or_, select, update
+from sqlalchemy import String, Text, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from firststop.settings import get_settings
+from members.deletion import (
+    CLAIM_FIELDS,
+    anonymise_enquiries,
+    blank_mails,
+    chunks,
+    delete_contacts,
+    delete_conversations,
+    tracker_table_exists,
+)
 from members.enquiries import normalise_email
 from members.models import (
     Base,
@@ -22,10 +30,8 @@ from members.models import (
     Contact,
     Enquiry,
     EnquiryNote,
-    Organisation,
     OutboxMessage,
     as_utc,
-    organisation_clusters,
     utcnow,
 )
 from members.transcripts import events, transcript
@@ -34,14 +40,8 @@ log = logging.getLogger(__name__)
 
 ERASED = "[erased]"
 UNVERIFIED = "claimed in a chat, unverified"
-CLAIM_FIELDS = ("claimed_name", "claimed_email", "claimed_phone", "claimed_organisation")
-ERASED_SUBJECT = "Enquiry (personal details erased)"
-BATCH = 500
 # Staff accounts and advisors are the agency's own people, managed in the console, not data subjects here.
 STAFF_TABLES = frozenset({"staff_users", "advisors", "disabled_accounts"})
-# Tables whose rows are handled one by one below; every other table keyed by conversation_id
-# (the console's search index, unanswered questions, flagged messages) goes with its conversation.
-HANDLED_TABLES = frozenset({"enquiries", "consents"})
 
 
 class NotAnEmailAddress(ValueError):
@@ -55,20 +55,9 @@ def _address(email: str) -> str:
     return address
 
 
-def _chunks(items: Iterable, size: int = BATCH) -> Iterable[list]:
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def _mentions(column, address: str):
     """SQL: the text column contains the address, whatever its case."""
     return func.lower(column).contains(address, autoescape=True)
-
-
-def tracker_table_exists(session: Session) -> bool:
-    """Rasa creates `events` when it first starts; before that there are no conversations to read."""
-    return inspect(session.connection()).has_table("events")
 
 
 def _plain(value):
@@ -111,7 +100,7 @@ def person_conversations(session: Session, email: str) -> list[str]:
             select(events.c.sender_id).where(_mentions(events.c.data, address)).distinct()))
     mentioned -= own
     others = set()
-    for chunk in _chunks(sorted(mentioned)):
+    for chunk in chunks(sorted(mentioned)):
         others.update(session.scalars(select(Enquiry.conversation_id).where(
             Enquiry.conversation_id.in_(chunk),
             or_(Enquiry.contact_id.is_not(None), Enquiry.claimed_email.is_not(None)))))
@@ -133,7 +122,7 @@ def _person_enquiries(session: Session, contact: Contact | None, conversations: 
     ids: set[int] = set()
     if contact is not None:
         ids.update(session.scalars(select(Enquiry.id).where(Enquiry.contact_id == contact.id)))
-    for chunk in _chunks(conversations):
+    for chunk in chunks(conversations):
         ids.update(session.scalars(select(Enquiry.id).where(Enquiry.conversation_id.in_(chunk))))
     if not ids:
         return []
@@ -246,83 +235,6 @@ def export_person(session: Session, email: str, spool_dir: Path | None = None) -
     return export
 
 
-def blank_mails(session: Session, message_ids: list[int]) -> int:
-    """Remove the personal content of outbox mails; ones not yet sent are withdrawn (status 'erased')."""
-    for chunk in _chunks(message_ids):
-        session.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_(chunk))
-            .values(subject=ERASED_SUBJECT, body_text="", body_html="", reply_to=None, last_error=None)
-            .execution_options(synchronize_session=False)
-        )
-        session.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_(chunk), OutboxMessage.status != "sent")
-            .values(status="erased", claimed_by=None, claimed_at=None)
-            .execution_options(synchronize_session=False)
-        )
-    return len(message_ids)
-
-
-def anonymise_enquiries(session: Session, enquiry_ids: list[int]) -> dict[str, int]:
-    """Keep enquiries for statistics (cluster, status, dates); drop who asked, what they wrote, notes and mails."""
-    mails = 0
-    for chunk in _chunks(enquiry_ids):
-        session.execute(
-            update(Enquiry).where(Enquiry.id.in_(chunk))
-            .values(contact_id=None, summary="", question=None, anonymised_at=utcnow(),
-                    **dict.fromkeys(CLAIM_FIELDS),
-                    updated_at=Enquiry.updated_at)  # the enquiry's own timeline stays as it was
-            .execution_options(synchronize_session=False)
-        )
-        session.execute(delete(EnquiryNote).where(EnquiryNote.enquiry_id.in_(chunk))
-                        .execution_options(synchronize_session=False))
-        mails += blank_mails(session, list(session.scalars(
-            select(OutboxMessage.id).where(OutboxMessage.enquiry_id.in_(chunk)))))
-    return {"enquiries": len(enquiry_ids), "mails": mails}
-
-
-def conversation_tables() -> list:
-    """Tables of the member database that hold rows per conversation, besides enquiries and consents."""
-    return [t for t in Base.metadata.sorted_tables
-            if "conversation_id" in t.c and t.name not in HANDLED_TABLES]
-
-
-def delete_conversations(session: Session, conversation_ids: list[str]) -> dict[str, int]:
-    """Delete the conversations' tracker events and every copy kept of them (search index, unanswered questions)."""
-    counts = {"events": 0, "copies": 0}
-    has_events = tracker_table_exists(session)
-    for chunk in _chunks(conversation_ids):
-        if has_events:
-            counts["events"] += session.execute(delete(events).where(events.c.sender_id.in_(chunk))).rowcount
-        for table in conversation_tables():
-            counts["copies"] += session.execute(delete(table).where(table.c.conversation_id.in_(chunk))).rowcount
-    return counts
-
-
-def delete_contacts(session: Session, contact_ids: list[int]) -> dict[str, int]:
-    """Delete contacts with their consents, and organisations known only through them (no other contact, no cluster)."""
-    counts = {"contacts": 0, "consents": 0, "organisations": 0}
-    for chunk in _chunks(contact_ids):
-        organisation_ids = {i for i in session.scalars(
-            select(Contact.organisation_id).where(Contact.id.in_(chunk))) if i is not None}
-        counts["consents"] += session.execute(delete(Consent).where(Consent.contact_id.in_(chunk))
-                                              .execution_options(synchronize_session=False)).rowcount
-        session.execute(update(Enquiry).where(Enquiry.contact_id.in_(chunk)).values(contact_id=None)
-                        .execution_options(synchronize_session=False))
-        counts["contacts"] += session.execute(delete(Contact).where(Contact.id.in_(chunk))
-                                              .execution_options(synchronize_session=False)).rowcount
-        if organisation_ids:
-            orphans = list(session.scalars(select(Organisation.id).where(
-                Organisation.id.in_(organisation_ids),
-                ~exists().where(Contact.organisation_id == Organisation.id),
-                ~exists().where(organisation_clusters.c.organisation_id == Organisation.id),
-            )))
-            if orphans:
-                counts["organisations"] += session.execute(
-                    delete(Organisation).where(Organisation.id.in_(orphans))
-                    .execution_options(synchronize_session=False)).rowcount
-    return counts
-
-
 def _text_columns(table) -> list:
     return [c for c in table.c if isinstance(c.type, (String, Text)) and not c.primary_key]
 
@@ -364,7 +276,7 @@ def _erase_from_spool(spool_dir: Path, address: str) -> dict[str, int]:
 
 def clear_claims(session: Session, enquiry_ids: list[int]) -> int:
     """Remove what visitors claimed on these enquiries (name, address, phone, organisation); the rest stays."""
-    for chunk in _chunks(enquiry_ids):
+    for chunk in chunks(enquiry_ids):
         session.execute(
             update(Enquiry).where(Enquiry.id.in_(chunk))
             .values(contact_status=None, **dict.fromkeys(CLAIM_FIELDS), updated_at=Enquiry.updated_at)
@@ -430,7 +342,7 @@ def erase_person(session: Session, email: str, spool_dir: Path | None = None,
     conversations = person_conversations(session, address)
     enquiries = _person_enquiries(session, contact, conversations)
     enquiry_ids = [e.id for e in enquiries]
-    message_ids = {m for chunk in _chunks(enquiry_ids) for m in session.scalars(
+    message_ids = {m for chunk in chunks(enquiry_ids) for m in session.scalars(
         select(OutboxMessage.message_id).where(OutboxMessage.enquiry_id.in_(chunk)))}
     claims = clear_claims(session, [e.id for e in person_claims(session, address) if e.id not in set(enquiry_ids)])
     anonymised = anonymise_enquiries(session, enquiry_ids)

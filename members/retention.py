@@ -22,6 +22,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from members.deletion import (
+    anonymise_enquiries,
+    conversation_tables,
+    delete_contacts,
+    delete_conversations,
+    tracker_table_exists,
+)
 from members.models import (
     OPEN_ENQUIRY_STATUSES,
     Consent,
@@ -31,13 +38,6 @@ from members.models import (
     OutboxMessage,
     organisation_clusters,
     utcnow,
-)
-from members.privacy import (
-    anonymise_enquiries,
-    conversation_tables,
-    delete_contacts,
-    delete_conversations,
-    tracker_table_exists,
 )
 from members.transcripts import events
 
