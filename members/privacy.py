@@ -206,8 +206,10 @@ def export_person(session: Session, email: str, spool_dir: Path | None = None) -
             notes.setdefault(note.enquiry_id, []).append(_row(note, "body", "created_at"))
     for enquiry in enquiries:
         export["enquiries"].append({
-            **_row(enquiry, "conversation_id", "channel", "created_at", "updated_at", "status", "summary", "question",
-                   "language", "profile", "route_reason", "handoff_reason", "contact_status", *CLAIM_FIELDS),
+            **_row(enquiry, "conversation_id", "channel", "created_at", "updated_at", "status", "kind", "summary",
+                   "need", "question", "language", "profile", "route_reason", "handoff_reason", "due_at",
+                   "contact_status", *CLAIM_FIELDS),
+            "followups": [_row(f, "text", "at") for f in enquiry.followups],
             "cluster": enquiry.cluster.name if enquiry.cluster else None,
             "advisor": enquiry.advisor.name if enquiry.advisor else None,
             "staff_notes": notes.get(enquiry.id, []),

@@ -170,3 +170,21 @@ def test_the_export_and_erase_commands(db_url, seeded, tmp_path):
     assert places_mentioning(engine_for(db_url), ANNA) == []
     wrong = run("erase", "anna at acme")
     assert wrong.returncode == 2 and "not an e-mail address" in wrong.stderr
+
+
+def test_what_the_person_needs_and_their_follow_ups_are_exported_and_erased(db, seeded):
+    from members.models import EnquiryFollowup
+
+    with db.begin() as session:
+        mine = session.scalars(select(Enquiry).where(Enquiry.conversation_id == "anna-1")).one()
+        mine.need = "A lab that can test salt-spray resistance"
+        mine.followups.append(EnquiryFollowup(text="Also: our pilot line starts in March"))
+    with db() as session:
+        exported = export_person(session, ANNA, spool_dir=seeded)["enquiries"][0]
+    assert exported["need"] == "A lab that can test salt-spray resistance"
+    assert [f["text"] for f in exported["followups"]] == ["Also: our pilot line starts in March"]
+    with db.begin() as session:
+        erase_person(session, ANNA, spool_dir=seeded)
+    with db() as session:
+        mine = session.scalars(select(Enquiry).where(Enquiry.conversation_id == "anna-1")).one()
+        assert mine.need is None and mine.followups == []
