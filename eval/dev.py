@@ -1,35 +1,60 @@
-"""Development scores for tuning retrieval and routing: k-fold over the content's own examples.
+"""Development scores for tuning retrieval and routing: k-fold over the content's own examples, per language.
 
 Held-out files in eval/ are never used here; tune on these numbers, report with `make eval`.
+`--grid` scores a grid of thresholds; `--languages fr,de` limits the languages.
 """
 from __future__ import annotations
 
 import dataclasses
 import sys
 
-from firststop.settings import get_settings
-from knowledge import retrieval
-from knowledge.content import load_clusters, load_entries
-from knowledge.nlp import build_pipeline
-from knowledge.retrieval import KnowledgeIndex
-from knowledge.routing import Router
-from knowledge.store import OFF_TOPIC, load_off_topic, load_synonyms
+from firststop.action_server import block_tensorflow
+
+block_tensorflow()  # before spaCy is imported: its thinc would import TensorFlow for nothing (seconds, 450 MB)
+
+from firststop.settings import get_settings  # noqa: E402
+from knowledge import retrieval  # noqa: E402
+from knowledge.content import load_clusters, load_entries  # noqa: E402
+from knowledge.nlp import build_pipeline  # noqa: E402
+from knowledge.retrieval import KnowledgeIndex, translation  # noqa: E402
+from knowledge.routing import Router  # noqa: E402
+from knowledge.store import LANGUAGES, load_off_topic, load_synonyms  # noqa: E402
 
 FOLDS = 5
+OFF_TOPIC_LABEL = "(off topic)"
 
 
 def fold_of(items, fold: int, keep: bool) -> tuple:
+    """The items of fold `fold` (keep=False) or all the others (keep=True)."""
     return tuple(x for i, x in enumerate(items) if (i % FOLDS == fold) != keep)
 
 
-def answer_rows(entries, nlp, synonyms, off_topic) -> list[tuple[str, str | None, float, float, bool]]:
+def _fold_entry(entry, language: str, fold: int):
+    """`entry` with the examples in `language` of fold `fold` held back (the English ones stay for FR and DE)."""
+    if language == entry.language:
+        return dataclasses.replace(entry, examples=fold_of(entry.examples, fold, True))
+    translated = translation(entry, language)
+    if translated is None:
+        return entry
+    kept = dataclasses.replace(translated, examples=fold_of(translated.examples, fold, True))
+    return dataclasses.replace(entry, translations={**entry.translations, language: kept})
+
+
+def _examples(entry, language: str) -> tuple[str, ...]:
+    if language == entry.language:
+        return entry.examples
+    translated = translation(entry, language)
+    return translated.examples if translated is not None else ()
+
+
+def answer_rows(entries, nlp, synonyms, off_topic, language: str = "en") -> list[tuple[str, str | None, float, float, bool]]:
     """(expected, ranked first, score, coverage, off_topic) for every held-back example in every fold."""
     rows = []
     for fold in range(FOLDS):
-        train = [dataclasses.replace(e, examples=fold_of(e.examples, fold, True)) for e in entries]
-        index = KnowledgeIndex(train, nlp, synonyms, fold_of(off_topic, fold, True))
-        tests = [(e.id, q) for e in entries for q in fold_of(e.examples, fold, False)]
-        tests += [("(off topic)", q) for q in fold_of(off_topic, fold, False)]
+        train = [_fold_entry(e, language, fold) for e in entries]
+        index = KnowledgeIndex(train, nlp, synonyms, fold_of(off_topic, fold, True), language)
+        tests = [(e.id, q) for e in entries for q in fold_of(_examples(e, language), fold, False)]
+        tests += [(OFF_TOPIC_LABEL, q) for q in fold_of(off_topic, fold, False)]
         for expected, question in tests:
             found = index.search(question)
             top = found.candidates[0] if found.candidates else None
@@ -39,34 +64,51 @@ def answer_rows(entries, nlp, synonyms, off_topic) -> list[tuple[str, str | None
 
 
 def accepted(row, probability: float, coverage: float) -> bool:
+    """Whether the index would give the row's top entry as its answer at these thresholds."""
     return not row[4] and row[2] >= probability and row[3] >= coverage
 
 
-def main(argv: list[str]) -> int:
-    settings = get_settings()
-    clusters = load_clusters(settings.knowledge_dir / "clusters.yml")
-    nlp = build_pipeline(clusters)
-    entries = load_entries(settings.knowledge_dir / "content")
-    rows = answer_rows(entries, nlp, load_synonyms(settings.knowledge_dir / "synonyms.yml"), load_off_topic(OFF_TOPIC))
-    inside = [r for r in rows if r[0] != "(off topic)"]
-    outside = [r for r in rows if r[0] == "(off topic)"]
-    print(f"answers, k-fold on the entries' examples ({len(inside)}) and off-topic examples ({len(outside)})")
+def print_answers(language: str, rows, grid: bool) -> None:
+    """hit@1 and honest 'not sure' for the current thresholds (or a grid of them)."""
+    inside = [r for r in rows if r[0] != OFF_TOPIC_LABEL]
+    outside = [r for r in rows if r[0] == OFF_TOPIC_LABEL]
+    print(f"{language.upper()} answers, k-fold on the entries' {language} examples ({len(inside)})"
+          f" and off-topic examples ({len(outside)})")
+    if not inside:
+        print("  no examples in this language yet")
+        return
     print(f"  ranked first correctly: {sum(r[0] == r[1] for r in inside) / len(inside):.3f}")
-    grid = [(p, c) for p in (0.1, 0.15, 0.2, 0.25, 0.3) for c in (0.0, 0.5, 0.7)] if "--grid" in argv else [
+    thresholds = [(p, c) for p in (0.1, 0.15, 0.2, 0.25, 0.3) for c in (0.0, 0.5, 0.7)] if grid else [
         (retrieval.MIN_PROBABILITY, retrieval.MIN_COVERAGE)]
-    for p, c in grid:
+    for p, c in thresholds:
         hit = sum(r[0] == r[1] and accepted(r, p, c) for r in inside) / len(inside)
-        honest = sum(not accepted(r, p, c) for r in outside) / len(outside)
+        honest = sum(not accepted(r, p, c) for r in outside) / len(outside) if outside else float("nan")
         print(f"  min probability {p:.2f}, min coverage {c:.1f}: hit@1 {hit:.3f}, off-topic not sure {honest:.3f}")
+
+
+def main(argv: list[str]) -> int:
+    """Print the k-fold figures per language."""
+    settings = get_settings()
+    languages = LANGUAGES
+    if "--languages" in argv:
+        languages = tuple(argv[argv.index("--languages") + 1].split(","))
+    clusters = load_clusters(settings.knowledge_dir / "clusters.yml")
+    pipelines = {language: build_pipeline(clusters, language) for language in languages}
+    entries = load_entries(settings.knowledge_dir / "content")
+    synonyms, off_topic = load_synonyms(settings.knowledge_dir / "synonyms.yml"), load_off_topic()
+    for language in languages:
+        print_answers(language, answer_rows(entries, pipelines[language], synonyms, off_topic, language),
+                      "--grid" in argv)
     hits = n = 0
     for fold in range(FOLDS):
-        router = Router([dataclasses.replace(c, examples=fold_of(c.examples, fold, True)) for c in clusters], nlp)
+        router = Router([dataclasses.replace(c, examples=fold_of(c.examples, fold, True)) for c in clusters],
+                        pipelines)
         for cluster in clusters:
             for text in fold_of(cluster.examples, fold, False):
                 route = router.route(text)
                 n += 1
                 hits += (route.best.cluster.id if route.best else route.decision) == cluster.id
-    print(f"routing, k-fold on the clusters' examples: top-1 {hits / n:.3f} of {n}")
+    print(f"EN routing, k-fold on the clusters' examples: top-1 {hits / n:.3f} of {n}")
     return 0
 
 

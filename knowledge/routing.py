@@ -1,31 +1,72 @@
-"""Route an enquiry to an industry cluster and an advisor, with scores and the terms that decided it."""
+"""Route an enquiry to an industry cluster and an advisor, with scores and the terms that decided it.
+
+Two kinds of evidence, both from knowledge/clusters.yml: the cluster terms found in the text (in
+its language, German compounds split into known parts; a sector term weighs most, since the sector
+a project serves decides its cluster), and a classifier over the clusters' examples, descriptions
+and terms (lemmas and character n-grams, so words in no list still count) with one class for
+enquiries that fit no cluster (`outside` in clusters.yml).
+"""
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from scipy.sparse import hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from spacy.matcher import PhraseMatcher
 
 from knowledge.content import AdvisorInfo, Advisors, ClusterInfo
-from knowledge.nlp import lemmas
-from knowledge.vectors import TfIdf, cosine, features
+from knowledge.nlp import TERM_LABELS, build_pipeline, cluster_terms, fold, lemmas, split_compound, term_patterns
 
-TERM_WEIGHTS = {"CLUSTER": 1.5, "TECH": 1.0, "PROBLEM": 1.0, "SECTOR": 0.7}
+CLUSTERS_FILE = Path(__file__).resolve().parent / "clusters.yml"
+ROUTING_LANGUAGES = ("en", "fr", "de")
+# Evidence per term found, by kind: the sector served decides over the material or technique used.
+TERM_WEIGHTS = {"CLUSTER": 1.5, "SECTOR": 2.5, "PRODUCT": 1.5, "REGULATION": 1.5, "TECH": 1.0, "PROBLEM": 1.0}
+# When the text names a sector, the other clusters' scores count this much:
+# a supplier to car makers belongs to AutoTec whatever material it works in (the material's cluster
+# stays as a second choice).
+SECTOR_DAMPING = 0.5
+# A term inside a longer term of another cluster ('battery' in 'battery recycling') counts this much.
+NESTED_WEIGHT = 0.5
+# A term found only as part of a German compound counts this much.
+COMPOUND_WEIGHT = 0.8
+# The classifier's probability counts this much; terms as training texts weigh TERM_SAMPLE_WEIGHT.
 SIMILARITY_WEIGHT = 2.0
-# A cluster needs at least this much evidence; below it the enquiry fits no cluster.
-MIN_SCORE = 0.55
+TERM_SAMPLE_WEIGHT = 0.3
+TERM_CHUNK = 6
+CLASSIFIER_C = 4.0
+# A cluster needs at least this much evidence, and more than the 'fits no cluster' class earns.
+MIN_SCORE = 0.4
+NONE_BIAS = 0.3
+# Another cluster with at least this share of the best score is offered as a second choice.
+CLOSE_SHARE = 0.45
 # A description with fewer telling words than this and no cluster term is vague: ask, don't guess.
 VAGUE_WORDS = 2
-# Words every enquiry uses; they say nothing about the cluster.
+NONE = "none"
+# Words every enquiry uses; they say nothing about the cluster (folded: no accents).
 GENERIC_WORDS = frozenset(
-    """project projects innovation innovative company business firm help support develop development
-    product idea new want look work make create build start improve find partner solution service
-    research technology technical advice need plan""".split()
+    fold(w) for w in """project projects innovation innovative company business firm help support develop
+    development product idea new want look work make create build start improve find partner solution
+    service research technology technical advice need plan
+    projet entreprise societe innovation innovant aide aider soutien developper developpement produit
+    idee nouveau vouloir chercher travailler faire creer construire demarrer ameliorer trouver partenaire
+    solution service recherche technologie technique conseil besoin plan start-up startup souhaiter
+    projekt unternehmen firma innovation innovativ hilfe helfen unterstutzung entwickeln entwicklung
+    produkt idee neu wollen suchen arbeiten machen erstellen bauen starten verbessern finden partner
+    losung dienstleistung forschung technologie technik beratung bedarf plan fordermittel forderung
+    startup start-up mochten""".split()
 )
+VOWEL_SOUND = "AEIOU"
 
 
 @dataclass(frozen=True)
 class ClusterScore:
-    """One cluster's score for an enquiry and the visitor's words that earned it."""
+    """One cluster's score for an enquiry and the visitor's words that earned it (as written, once each)."""
 
     cluster: ClusterInfo
     score: float
@@ -38,10 +79,17 @@ class Route:
 
     decision: str
     ranked: tuple[ClusterScore, ...]
+    close: tuple[ClusterInfo, ...] = ()
 
     @property
     def best(self) -> ClusterScore | None:
+        """The chosen cluster's score, when the decision is a cluster."""
         return self.ranked[0] if self.decision == "cluster" else None
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """The chosen cluster's deciding terms as the visitor wrote them ('EV', 'Batteriespeicher')."""
+        return self.best.terms if self.best else ()
 
     @property
     def confidence(self) -> float:
@@ -57,54 +105,195 @@ class Route:
         best = self.best
         if not best:
             return "it doesn't match any of our clusters' topics"
+        name = best.cluster.name
         if not best.terms:
-            return f"it is close to the projects the {best.cluster.name} cluster handles"
+            return f"it is close to the projects the {name} cluster handles"
         terms = list(best.terms[:3])
-        said = terms[0] if len(terms) == 1 else ", ".join(terms[:-1]) + " and " + terms[-1]
-        verb = "is a" if len(terms) == 1 else "are"
-        noun = "topic" if len(terms) == 1 else "topics"
-        return f"{said} {verb} {best.cluster.name} {noun}"
+        if len(terms) == 1:
+            article = "an" if name[:1].upper() in VOWEL_SOUND else "a"
+            return f"{terms[0]} is {article} {name} topic"
+        return f"{', '.join(terms[:-1])} and {terms[-1]} are {name} topics"
 
 
-class Router:
-    """Scores clusters for a description using the pipeline's EntityRuler and TF-IDF similarity."""
+def load_outside(path: Path = CLUSTERS_FILE) -> dict[str, tuple[str, ...]]:
+    """Examples of enquiries that fit no cluster, by language (`outside` in clusters.yml)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    outside = (data or {}).get("outside") or {}
+    return {str(lang): tuple(str(x).strip() for x in texts or () if str(x).strip()) for lang, texts in outside.items()}
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A cluster term found in a text: where, as written, and how much it counts."""
+
+    cluster: str
+    label: str
+    key: str
+    written: str
+    start: int
+    end: int
+    weight: float
+
+
+class _Reader:
+    """One language's pipeline with a matcher over every cluster term, and the parts compounds split into."""
 
     def __init__(self, clusters: list[ClusterInfo], nlp) -> None:
         self.nlp = nlp
-        self.clusters = {c.id: c for c in clusters}
-        docs = {}
-        for c in clusters:
-            text = " ".join((c.description,) + c.examples + c.technologies + c.sectors + c.problems)
-            docs[c.id] = features(lemmas(nlp(text.lower())))
-        self.tfidf = TfIdf(list(docs.values()))
-        self.vectors = {i: self.tfidf.vector(d) for i, d in docs.items()}
+        self.matcher = PhraseMatcher(nlp.vocab, attr="NORM")
+        self.patterns = term_patterns(clusters, nlp)
+        self.parts: dict[str, tuple[str, str]] = {}
+        for number, pattern in enumerate(self.patterns):
+            self.matcher.add(str(number), [pattern.pop("doc")])
+            if len(pattern["key"]) == 1 and len(pattern["key"][0]) >= 4:
+                self.parts[pattern["key"][0]] = (pattern["id"], pattern["label"])
+        self.known = frozenset(self.parts)
+        self.splits = nlp.lang in ("de", "lb")
 
-    def route(self, text: str) -> Route:
-        """Rank the clusters for `text` and decide: a cluster, none, or ask for more."""
-        doc = self.nlp(text.lower())
-        words = [w for w in lemmas(doc) if w not in GENERIC_WORDS]
-        scores: dict[str, float] = defaultdict(float)
+    def read(self, text: str) -> tuple[list[_Found], list[str]]:
+        """The terms found in `text` and its content words (folded lemmas, compound parts added)."""
+        lowered = text.lower()
+        original = text if len(text) == len(lowered) else lowered
+        doc = self.nlp.make_doc(lowered)
+        for name, component in self.nlp.pipeline:
+            if name != "entity_ruler":  # the router matches on its own, overlaps included
+                doc = component(doc)
+        found: list[_Found] = []
+        for match_id, start, end in self.matcher(doc):
+            pattern = self.patterns[int(self.nlp.vocab.strings[match_id])]
+            span = doc[start:end]
+            found.append(_Found(pattern["id"], pattern["label"], " ".join(pattern["key"]),
+                                original[span.start_char:span.end_char], start, end, TERM_WEIGHTS[pattern["label"]]))
+        words = [fold(w) for w in lemmas(doc)]
+        if self.splits:
+            covered = {i for f in found for i in range(f.start, f.end)}
+            for token in doc:
+                if token.i in covered or len(token.text) < 6 or not token.is_alpha:
+                    continue
+                for part in split_compound(token.norm_, self.known) or split_compound(token.text, self.known):
+                    cluster, label = self.parts[part]
+                    written = original[token.idx:token.idx + len(token.text)]
+                    found.append(_Found(cluster, label, part, written, token.i, token.i + 1,
+                                        COMPOUND_WEIGHT * TERM_WEIGHTS[label]))
+                    words.append(part)
+        return found, [w for w in words if w not in GENERIC_WORDS]
+
+
+def _singular(written: str) -> str:
+    """A written term compared case-, accent- and plural-insensitively: 'EVs', 'ev' and 'EV' are one."""
+    return re.sub(r"(?<=\w)(es|s)$", "", fold(written))
+
+
+def _weigh(found: list[_Found]) -> list[_Found]:
+    """Drop a term inside a longer one of its own cluster; halve one inside another cluster's; repeats count less."""
+    kept: list[_Found] = []
+    for item in sorted(found, key=lambda f: (-(f.end - f.start), f.start)):
+        outer = [k for k in kept if k.start <= item.start and item.end <= k.end and (k.end - k.start) > (item.end - item.start)]
+        if any(k.cluster == item.cluster for k in outer):
+            continue
+        weight = item.weight * (NESTED_WEIGHT if outer else 1.0)
+        kept.append(_Found(item.cluster, item.label, item.key, item.written, item.start, item.end, weight))
+    seen: dict[tuple[str, str], int] = defaultdict(int)
+    out = []
+    for item in sorted(kept, key=lambda f: f.start):
+        seen[item.cluster, item.key] += 1
+        out.append(_Found(item.cluster, item.label, item.key, item.written, item.start, item.end,
+                          item.weight / seen[item.cluster, item.key]))
+    return out
+
+
+class Router:
+    """Scores clusters for a description from the terms found in it and a classifier over the clusters' texts."""
+
+    def __init__(self, clusters: list[ClusterInfo], nlp, outside: Mapping[str, Sequence[str]] | None = None) -> None:
+        """`nlp`: one pipeline or {language: pipeline}; the missing ones of EN, FR and DE are built here."""
+        pipelines = dict(nlp) if isinstance(nlp, Mapping) else {nlp.lang: nlp}
+        for language in ROUTING_LANGUAGES:
+            if language not in pipelines:
+                pipelines[language] = build_pipeline(clusters, language)
+        self.clusters = {c.id: c for c in clusters}
+        self.readers = {language: _Reader(clusters, pipeline) for language, pipeline in pipelines.items()}
+        outside = load_outside() if outside is None else outside
+        texts, labels, weights = [], [], []
+        for cluster in clusters:
+            for language in ROUTING_LANGUAGES:
+                vocabulary = cluster.vocabulary.get(language) or {}
+                own = cluster_terms(cluster, "en") if language == "en" else [
+                    (kind, x) for kind, terms in vocabulary.items() if kind in TERM_LABELS for x in terms]
+                words = [x for _, x in own]
+                samples = [(x, 1.0) for x in vocabulary.get("examples", ())]
+                samples += [(", ".join(words[i:i + TERM_CHUNK]), TERM_SAMPLE_WEIGHT) for i in range(0, len(words), TERM_CHUNK)]
+                if language == "en":
+                    samples += [(x, 1.0) for x in cluster.examples] + [(cluster.description, 1.0)]
+                for text, weight in samples:
+                    texts.append((language, text))
+                    labels.append(cluster.id)
+                    weights.append(weight)
+        for language, examples in outside.items():
+            for text in examples:
+                texts.append((language if language in self.readers else "en", text))
+                labels.append(NONE)
+                weights.append(1.0)
+        analysed = [self._analyse(text, language)[1] for language, text in texts]
+        self.words = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, ngram_range=(1, 2))
+        self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
+        features = hstack([self.words.fit_transform(analysed), self.chars.fit_transform(analysed)]).tocsr()
+        self.model = LogisticRegression(C=CLASSIFIER_C, max_iter=2000)
+        self.model.fit(features, labels, sample_weight=weights)
+        self.classes = list(self.model.classes_)
+
+    @property
+    def nlp(self):
+        """The English pipeline (kept for callers that read `router.nlp`)."""
+        return self.readers["en"].nlp
+
+    def _reader(self, language: str) -> _Reader:
+        language = (language or "en").lower()[:2]
+        if language == "lb" and "lb" not in self.readers:
+            language = "de"
+        return self.readers.get(language, self.readers["en"])
+
+    def _analyse(self, text: str, language: str) -> tuple[list[_Found], str]:
+        found, words = self._reader(language).read(text)
+        return found, " ".join(words)
+
+    def probabilities(self, text: str, language: str = "en") -> dict[str, float]:
+        """The classifier's probability per cluster id and for 'none'."""
+        return self._probabilities(self._analyse(text, language)[1])
+
+    def _probabilities(self, analysed: str) -> dict[str, float]:
+        features = hstack([self.words.transform([analysed]), self.chars.transform([analysed])]).tocsr()
+        if not features.nnz:
+            return {c: 0.0 for c in self.classes}
+        return dict(zip(self.classes, self.model.predict_proba(features)[0]))
+
+    def route(self, text: str, language: str = "en") -> Route:
+        """Rank the clusters for `text` (written in `language`) and decide: a cluster, none, or ask for more."""
+        found, analysed = self._analyse(text, language)
+        found = _weigh(found)
+        probability = self._probabilities(analysed)
+        scores: dict[str, float] = {c: SIMILARITY_WEIGHT * probability.get(c, 0.0) for c in self.clusters}
         terms: dict[str, list[str]] = defaultdict(list)
-        seen: Counter = Counter()
-        for ent in doc.ents:
-            if ent.ent_id_ not in self.clusters:
-                continue
-            seen[ent.ent_id_, ent.lemma_] += 1
-            scores[ent.ent_id_] += TERM_WEIGHTS.get(ent.label_, 0.5) / seen[ent.ent_id_, ent.lemma_]
-            if ent.text not in terms[ent.ent_id_]:
-                terms[ent.ent_id_].append(ent.text)
-        query = self.tfidf.vector(features(self.tfidf.correct(words)))
-        for cluster_id, vector in self.vectors.items():
-            scores[cluster_id] += SIMILARITY_WEIGHT * cosine(query, vector)
-        ranked = tuple(
-            sorted(
-                (ClusterScore(self.clusters[i], round(s, 3), tuple(terms[i])) for i, s in scores.items()),
-                key=lambda s: (-s.score, s.cluster.id),
-            )
-        )
-        if not any(terms.values()) and len(words) < VAGUE_WORDS:
+        said: dict[str, set[str]] = defaultdict(set)
+        for item in found:
+            scores[item.cluster] += item.weight
+            keys = {item.key, _singular(item.written)}
+            if not keys & said[item.cluster]:
+                terms[item.cluster].append(item.written)
+            said[item.cluster] |= keys
+        sectors = {f.cluster for f in found if f.label == "SECTOR"}
+        if sectors:
+            scores = {c: s if c in sectors else s * SECTOR_DAMPING for c, s in scores.items()}
+        ranked = tuple(sorted((ClusterScore(self.clusters[i], round(s, 3), tuple(terms[i])) for i, s in scores.items()),
+                              key=lambda s: (-s.score, s.cluster.id)))
+        if not found and len(analysed.split()) < VAGUE_WORDS:
             return Route("vague", ranked)
-        return Route("cluster" if ranked and ranked[0].score >= MIN_SCORE else "none", ranked)
+        best = ranked[0]
+        outside = SIMILARITY_WEIGHT * probability.get(NONE, 0.0) + NONE_BIAS
+        if best.score < MIN_SCORE or best.score <= outside:
+            return Route(NONE, ranked)
+        close = tuple(s.cluster for s in ranked[1:] if s.terms and s.score >= max(MIN_SCORE, CLOSE_SHARE * best.score))
+        return Route("cluster", ranked, close)
 
 
 def choose_advisor(
@@ -118,3 +307,4 @@ def choose_advisor(
         candidates,
         key=lambda a: (language not in a.languages, not a.available, open_load.get(a.id, 0), a.id),
     )
+

@@ -1,4 +1,8 @@
-"""The loaded knowledge: rebuilt when a content file changes, so edits need no retraining."""
+"""The loaded knowledge: rebuilt when a content file changes, so edits need no retraining.
+
+One spaCy pipeline and one answer index per language the bot answers in (EN, FR, DE), and one router
+that reads all three; the pipelines are shared, so the cache holds each lemma table once.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -6,6 +10,7 @@ import logging
 import os
 import pickle
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,11 +18,21 @@ import yaml
 
 from knowledge.content import Advisors, ClusterInfo, Entry, load_advisors, load_clusters, load_entries
 from knowledge.nlp import build_pipeline
-from knowledge.retrieval import KnowledgeIndex, Synonyms
-from knowledge.routing import Router
+from knowledge.retrieval import Answer, KnowledgeIndex, Synonyms
+from knowledge.routing import Route, Router
 
-OFF_TOPIC = Path(__file__).resolve().parent.parent / "bot" / "nlu" / "out_of_scope.yml"
+NLU_DIR = Path(__file__).resolve().parent.parent / "bot" / "nlu"
+# The languages answers are searched in; Luxembourgish questions are read by the German index.
+LANGUAGES = ("en", "fr", "de")
+SEARCH_LANGUAGE = {"lb": "de"}
 log = logging.getLogger(__name__)
+
+
+def search_language(language: str | None) -> str:
+    """The index that reads a question in `language`: its own, German for Luxembourgish, else English."""
+    language = (language or "en").lower()[:2]
+    language = SEARCH_LANGUAGE.get(language, language)
+    return language if language in LANGUAGES else "en"
 
 
 @dataclass(frozen=True)
@@ -27,16 +42,34 @@ class Knowledge:
     entries: list[Entry]
     clusters: list[ClusterInfo]
     advisors: Advisors
-    index: KnowledgeIndex
+    indexes: Mapping[str, KnowledgeIndex]
     router: Router
 
+    @property
+    def index(self) -> KnowledgeIndex:
+        """The English index (for callers that know no language)."""
+        return self.indexes["en"]
+
+    def index_for(self, language: str | None) -> KnowledgeIndex:
+        """The answer index that reads questions in `language` ("en", "fr", "de"; "lb" reads as "de")."""
+        return self.indexes[search_language(language)]
+
+    def answer(self, text: str, language: str | None = "en", previous: str | None = None) -> Answer:
+        """The entry answering `text`, written in `language`, or honestly none."""
+        return self.index_for(language).answer(text, previous)
+
+    def route(self, text: str, language: str | None = "en") -> Route:
+        """The cluster for a project described in `language`."""
+        return self.router.route(text, language or "en")
+
     def cluster(self, cluster_id: str | None) -> ClusterInfo | None:
+        """The cluster with this id, or None."""
         return next((c for c in self.clusters if c.id == cluster_id), None)
 
 
 def content_files(knowledge_dir: Path) -> list[Path]:
     """The files whose change means the knowledge must be reloaded."""
-    return sorted(knowledge_dir.glob("content/*.yml")) + [
+    return sorted(knowledge_dir.glob("content/*.yml")) + sorted(knowledge_dir.glob("content/translations/*.yml")) + [
         knowledge_dir / "clusters.yml",
         knowledge_dir / "advisors.yml",
         knowledge_dir / "synonyms.yml",
@@ -48,27 +81,38 @@ def load_synonyms(path: Path) -> Synonyms:
     return Synonyms(yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path.exists() else {})
 
 
-def load_off_topic(path: Path) -> list[str]:
-    """Questions the assistant must not pretend to answer: the NLU's out_of_scope examples."""
-    if not path.exists():
-        return []
-    for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
-        if block.get("intent") == "out_of_scope":
-            return [line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")]
-    return []
+def off_topic_files() -> list[Path]:
+    """The NLU files that may hold out_of_scope examples (one per language or topic)."""
+    return sorted(NLU_DIR.rglob("*.yml"))
+
+
+def load_off_topic(path: Path | None = None) -> list[str]:
+    """Questions the assistant must not pretend to answer: the NLU's out_of_scope examples, in every
+    language (all of bot/nlu unless `path` names one file)."""
+    examples: list[str] = []
+    for file in [path] if path is not None else off_topic_files():
+        if not file.exists():
+            continue
+        for block in (yaml.safe_load(file.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            if block.get("intent") == "out_of_scope":
+                examples += [line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")]
+    return list(dict.fromkeys(examples))
 
 
 def load_knowledge(knowledge_dir: Path) -> Knowledge:
-    """Read the content files and build the index and the router."""
+    """Read the content files and build a pipeline and an answer index per language, and the router."""
     clusters = load_clusters(knowledge_dir / "clusters.yml")
-    nlp = build_pipeline(clusters)
+    pipelines = {language: build_pipeline(clusters, language) for language in LANGUAGES}
     entries = load_entries(knowledge_dir / "content")
+    synonyms = load_synonyms(knowledge_dir / "synonyms.yml")
+    off_topic = load_off_topic()
     return Knowledge(
         entries=entries,
         clusters=clusters,
         advisors=load_advisors(knowledge_dir / "advisors.yml"),
-        index=KnowledgeIndex(entries, nlp, load_synonyms(knowledge_dir / "synonyms.yml"), load_off_topic(OFF_TOPIC)),
-        router=Router(clusters, nlp),
+        indexes={language: KnowledgeIndex(entries, pipelines[language], synonyms, off_topic, language)
+                 for language in LANGUAGES},
+        router=Router(clusters, pipelines),
     )
 
 
@@ -76,7 +120,7 @@ def content_hash(knowledge_dir: Path) -> str:
     """A hash of the content files and of the code that builds from them."""
     code = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in content_files(knowledge_dir) + [OFF_TOPIC] + sorted(code.glob("*.py")):
+    for path in content_files(knowledge_dir) + off_topic_files() + sorted(code.glob("*.py")):
         if path.exists():
             digest.update(path.name.encode())
             digest.update(path.read_bytes())

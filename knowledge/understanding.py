@@ -25,12 +25,13 @@ class Reading:
     route: Route | None = None
 
 
-def read_question(knowledge, text: str, intent: str, previous: str | None = None) -> Reading:
-    """How to handle a message whose intent is in QUESTION_INTENTS."""
-    answer = knowledge.index.answer(text, previous)
+def read_question(knowledge, text: str, intent: str, last_topic: str | None = None, language: str = "en") -> Reading:
+    """How to handle a message whose intent is in QUESTION_INTENTS, written in `language`; `last_topic`
+    is the entry id of the previous answer, for follow-ups."""
+    answer = knowledge.answer(text, language, last_topic)
     if answer.best is not None:
         return Reading("answer", answer)
-    route = knowledge.router.route(text)
+    route = knowledge.route(text, language)
     if route.decision == "cluster" and not answer.off_topic:
         return Reading("route", answer, route)
     if intent == "out_of_scope" or answer.out_of_scope:
