@@ -10,7 +10,7 @@ export PYTHONPATH := $(CURDIR)
 # Rasa 3.6 runs on Python 3.10 only: find one on PATH or in pyenv.
 PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10 2>/dev/null | tail -n 1)
 
-.PHONY: run test eval bench lint admin clean
+.PHONY: run test conversations eval bench lint admin clean deploy-local soak nginx
 
 $(VENV)/.installed: requirements.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -27,6 +27,25 @@ $(VENV)/.installed: requirements.txt
 run: $(VENV)/.installed
 	$(PY) -m firststop.launcher
 
+# The production shape on this machine (README, "Running it in production"): nginx, 2 Rasa servers, 2 action
+# servers, the Redis lock store, PostgreSQL, the console under gunicorn, the worker, the local mail sink.
+DEPLOY_ENV ?= deploy/firststop.env.example
+nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+
+deploy-local: $(VENV)/.installed nginx
+	@mkdir -p var && chmod 700 var
+	@[ -s var/secret-key ] || $(PY) -c 'import secrets; print(secrets.token_urlsafe(48))' > var/secret-key
+	SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret-key)} FIRSTSTOP_VAR=$${FIRSTSTOP_VAR:-$(CURDIR)/var} \
+	  DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg2://postgres@127.0.0.1:5432/postgres} \
+	  $(PY) -m firststop.launcher --deploy-local $(DEPLOY_ENV) --mail-sink
+
+# 50 conversations through nginx while a Rasa server and an action server are killed (SOAK_SECONDS, default 60).
+SOAK_SECONDS ?= 60
+soak: $(VENV)/.installed nginx
+	SOAK_SECONDS=$(SOAK_SECONDS) $(PY) -m pytest tests/deploy/test_soak.py -q -s
+
 # axe-core (a pinned devDependency) for the widget's accessibility test; reinstalled when the lock changes.
 web_widget/node_modules/.package-lock.json: web_widget/package-lock.json
 	npm ci --prefix web_widget --no-audit --no-fund
@@ -34,7 +53,15 @@ web_widget/node_modules/.package-lock.json: web_widget/package-lock.json
 test: $(VENV)/.installed web_widget/node_modules/.package-lock.json
 	$(VENV)/bin/ruff check .
 	node --test web_widget/tests/
+	$(MAKE) conversations
 	$(PY) -m pytest
+
+# Rasa conversation tests (tests/conversations/*.yml): any wrong prediction fails the build.
+conversations: $(VENV)/.installed
+	$(PY) -c "from pathlib import Path; from firststop import launcher; launcher.build_knowledge(); \
+	  Path('var/log').mkdir(parents=True, exist_ok=True); launcher.train_if_needed(Path('var/log'))"
+	$(VENV)/bin/rasa test core --model models --stories tests/conversations --fail-on-prediction-errors \
+	  --out var/conversation-tests
 
 eval: $(VENV)/.installed
 	$(PY) -m eval.run
@@ -42,6 +69,7 @@ eval: $(VENV)/.installed
 bench: $(VENV)/.installed
 	node web_widget/size.mjs
 	$(PY) -m bench.run
+	$(PY) -m bench.run --deploy
 	$(PY) -m bench.console_bench
 
 lint: $(VENV)/.installed

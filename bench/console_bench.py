@@ -20,10 +20,10 @@ from console import create_app, search
 from console.accounts import set_account
 from console.inbox import encode_cursor
 from firststop import launcher
+from firststop import stack as stacks
 from members.db import engine_for, session_factory
 from members.models import Advisor, Contact, Enquiry, Organisation
 from members.transcripts import events
-from tests.conftest import make_database
 from tests.console.conftest import login
 from tests.console.seed import bot_event, ensure_events_table, user_event
 
@@ -157,11 +157,9 @@ def run(database_url: str) -> dict:
 
 def main() -> None:  # pragma: no cover - `python -m bench.console_bench`
     """Run the bench on a temporary PostgreSQL database and print the figures as JSON."""
-    import pytest
-
     try:
-        url, drop = make_database("postgresql", Path())  # the tests' own PostgreSQL set-up (TEST_POSTGRES_URL)
-    except pytest.skip.Exception as error:  # make_database skips when there is no PostgreSQL server
+        url, drop = stacks.make_database("postgresql", Path())  # a scratch database on TEST_POSTGRES_URL's server
+    except stacks.NoDatabaseServer as error:
         sys.exit(f"console bench needs PostgreSQL: {error}")
     try:
         print(json.dumps(run(url), indent=2))

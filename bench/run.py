@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -29,6 +30,7 @@ from bench.load import (
     stock_script,
 )
 from firststop import launcher
+from firststop import stack as stacks
 from firststop.settings import ROOT
 
 BENCH_DIR = ROOT / "var" / "bench"
@@ -222,15 +224,23 @@ def firststop_checks(database_url: str, conversations: int, timeout: float = 60)
             "contacts": contacts, "outbox": statuses}
 
 
+# The load comes from one address: the limits that protect staff from a flood are off, explicitly.
+LIMITS_OFF = {"RATE_PER_ADDRESS": "0", "RATE_PER_CONVERSATION": "0", "STAFF_MAILS_PER_ADDRESS_HOUR": "0"}
+
+
+def scratch_database(use_sqlite: bool, run_dir: Path) -> tuple[str, Callable[[], None]]:
+    """A database made for the run (firststop.stack.make_database), or exit saying there is no PostgreSQL."""
+    try:
+        return stacks.make_database("sqlite" if use_sqlite else "postgresql", run_dir)
+    except stacks.NoDatabaseServer as error:
+        raise SystemExit(f"{error}; run the benchmark with --sqlite") from None
+
+
 @contextmanager
 def firststop_running(workers: int, use_sqlite: bool, run_dir: Path, extra_env: dict[str, str],
                       endpoints: str | None = None, model_path: str | None = None) -> Iterator[tuple[Target, str]]:
     """The full FirstStop stack (PostgreSQL or SQLite database made for the run) on free ports, started and timed;
     with several Sanic workers, the Rasa server locks conversations in Redis."""
-    import pytest
-
-    from tests.conftest import free_port, make_database  # the tests' own database set-up
-
     name = "FirstStop" if workers == 1 else f"FirstStop, {workers} workers"
     result = BotResult(name, f"firststop-w{workers}", "FS" if workers == 1 else f"FS {workers}w")
     run_dir = run_dir / result.tag
@@ -246,33 +256,23 @@ def firststop_running(workers: int, use_sqlite: bool, run_dir: Path, extra_env: 
     if model_path:
         model = Path(model_path).resolve()
         result.training_note += f"; this run served another model, {model}"
-    try:
-        database_url, drop = make_database("sqlite" if use_sqlite else "postgresql", run_dir)
-    except pytest.skip.Exception as error:  # make_database skips when there is no PostgreSQL server
-        raise SystemExit(f"no PostgreSQL server for the benchmark ({error}); run with --sqlite") from None
+    database_url, drop = scratch_database(use_sqlite, run_dir)
     print(f"• {name} on {database_url.split('@')[-1]}, model {model.name}", flush=True)
-    stack = launcher.Stack(log_dir)
+    ports = stacks.Ports.free()
+    stack = stacks.Stack(log_dir, env=stacks.stack_env(database_url, run_dir, ports, {
+        "CONSOLE_URL": "http://console.bench", **LIMITS_OFF, **extra_env}))
     try:
-        launcher.prepare_database(database_url)
-        rasa_port, action_port, smtp_port = free_port(), free_port(), free_port()
-        stack.env = {
-            "DATABASE_URL": database_url, "FIRSTSTOP_VAR": str(run_dir),
-            "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
-            "SMTP_PORT": str(smtp_port), "SMTP_HOST": "127.0.0.1", "CONSOLE_URL": "http://console.bench",
-            # The load comes from one address: the limits that protect staff from a flood are off, explicitly.
-            "RATE_PER_ADDRESS": "0", "RATE_PER_CONVERSATION": "0", "STAFF_MAILS_PER_ADDRESS_HOUR": "0",
-            **extra_env,
-        }
-        for service in launcher.services(model, rasa_port=rasa_port, action_port=action_port, smtp_port=smtp_port):
+        stacks.prepare_database(database_url)
+        for service in stacks.services(model, ports.rasa, ports.actions, smtp_port=ports.smtp):
             if endpoints:
                 service.command = [endpoints if part == "endpoints.yml" else part for part in service.command]
             if service.name == "rasa":
                 result.startup = start_watched(stack, service)
-            elif service.name in ("mailsink", "actions", "sender"):
+            elif service.name in ("mailsink", "actions", "worker"):
                 stack.start(service)
         result.startup["actions_start_to_healthy_s"] = round(stack.ready_seconds["actions"], 2)
         pids = {"rasa": stack.processes["rasa"].pid, "actions": stack.processes["actions"].pid}
-        target = Target(result, f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", firststop_script, pids)
+        target = Target(result, f"http://127.0.0.1:{ports.rasa}/webhooks/rest/webhook", firststop_script, pids)
         target.memory("idle")
         yield target, database_url
         target.memory("after_load")
@@ -282,23 +282,79 @@ def firststop_running(workers: int, use_sqlite: bool, run_dir: Path, extra_env: 
 
 
 @contextmanager
+def deploy_running(run_dir: Path, extra_env: dict[str, str]) -> Iterator[tuple[Target, str]]:
+    """The production shape (firststop.stack.deploy: nginx, 2 Rasa servers, 2 action servers, Redis lock store,
+    console, worker) on a PostgreSQL database made for the run; visitors post through nginx."""
+    result = BotResult("FirstStop behind nginx, 2+2 servers", "deploy", "nginx 2+2")
+    run_dir = run_dir / result.tag
+    database_url, drop = scratch_database(False, run_dir)
+    try:
+        model, _ = stacks.prepare(database_url, run_dir / "log")
+        ports = stacks.DeployPorts.free()
+        env = stacks.deploy_env(database_url, run_dir, ports, {"SECRET_KEY": secrets.token_urlsafe(48),
+                                                               **LIMITS_OFF, **extra_env})
+        print(f"• {result.name}, model {model.name}", flush=True)
+        stack = stacks.deploy(model, run_dir / "run", env, ports)
+        try:
+            result.startup = {"start_to_healthy_s": round(stack.ready_seconds.get("rasa-1", 0), 2)}
+            target = Target(result, f"http://127.0.0.1:{ports.public}/webhooks/rest/webhook", firststop_script,
+                            {name: process.pid for name, process in stack.processes.items()})
+            target.memory("idle")
+            yield target, database_url
+            target.memory("after_load")
+        finally:
+            stack.stop_all()
+    finally:
+        drop()
+
+
+def run_deploy(levels: list[tuple[int, int]], extra_env: dict[str, str], out: Path) -> None:
+    """`--deploy`: the same load against one Rasa server and through nginx in front of two; messages/s, p95 and
+    the memory of every process of the production shape."""
+    with tempfile.TemporaryDirectory(prefix="run-", dir=BENCH_DIR) as tmp, ExitStack() as running:
+        run_dir = Path(tmp)
+        single, single_db = running.enter_context(firststop_running(1, False, run_dir, extra_env))
+        balanced, balanced_db = running.enter_context(deploy_running(run_dir, extra_env))
+        for concurrency, conversations in levels:
+            for target in (single, balanced):
+                target.result.levels.append(measure_level(target, concurrency, conversations))
+        conversations = sum(c for _, c in levels)
+        single.result.checks.update(firststop_checks(single_db, conversations))
+        balanced.result.checks.update(firststop_checks(balanced_db, conversations))
+        running.close()
+    lines = [f"{'':<28}{'one Rasa server':>24}{'nginx, 2 Rasa + 2 actions':>30}"]
+    for a, b in zip(single.result.levels, balanced.result.levels):
+        cells = [f"{lv['messages_per_s']:.1f} msg/s, p95 {lv['latency_ms']['all']['p95']:.0f} ms" for lv in (a, b)]
+        label = f"{a['concurrency']} concurrent (errors {a['errors']}/{b['errors']})"
+        lines.append(f"{label:<28}{cells[0]:>24}{cells[1]:>30}")
+    lines += ["", "memory after the load, MB RSS (PSS) per process of the production shape:"]
+    for role in balanced.pids:
+        lines.append(f"  {role:<12} {balanced.result.rss_mb[f'{role}_after_load']:>7.0f} "
+                     f"({balanced.result.pss_mb[f'{role}_after_load']:.0f})")
+    for target in (single, balanced):
+        checks = target.result.checks
+        lines.append(f"{target.result.name}: {checks['conversations']} conversations → {checks['enquiries']} enquiries, "
+                     f"{checks['contacts']} contacts, outbox {checks['outbox']}")
+    out.write_text(json.dumps({"single": single.result.__dict__, "deploy": balanced.result.__dict__}, indent=1))
+    print("\n" + "\n".join(lines) + f"\nfull results in {out}")
+
+
+@contextmanager
 def stock_running(run_dir: Path) -> Iterator[Target]:
     """The stock `rasa init` bot (in-memory tracker store, no action server) on a free port, started and timed."""
-    from tests.conftest import free_port
-
     result = BotResult("stock rasa init", "stock", "stock")
     log_dir = run_dir / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
     model, result.training_seconds, result.training_note = stock_bot(log_dir)
-    port = free_port()
-    service = launcher.Service(
+    port = stacks.free_port()
+    service = stacks.Service(
         "stock-rasa",
         [launcher.RASA, "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(port),
          "--credentials", str(STOCK_DIR / "credentials.yml"), "--endpoints", str(STOCK_DIR / "endpoints.yml")],
         f"http://127.0.0.1:{port}/webhooks/rest/", timeout=300,
     )
     print(f"• stock bot, model {model.name}", flush=True)
-    stack = launcher.Stack(log_dir)
+    stack = stacks.Stack(log_dir)
     try:
         result.startup = start_watched(stack, service)
         target = Target(result, f"http://127.0.0.1:{port}/webhooks/rest/webhook", stock_script,
@@ -447,10 +503,17 @@ def main() -> None:
                         help="extra environment for the FirstStop processes (for measuring a lever)")
     parser.add_argument("--endpoints", help="another endpoints file for FirstStop's Rasa server (for measuring a lever)")
     parser.add_argument("--model", help="another trained FirstStop model, e.g. from another config (for measuring a lever)")
-    parser.add_argument("--out", default=str(BENCH_DIR / "last.json"))
+    parser.add_argument("--deploy", action="store_true",
+                        help="the production shape: nginx in front of 2 Rasa and 2 action servers, against one server")
+    parser.add_argument("--out", default=None)
     args = parser.parse_args()
     levels = parse_levels(args.levels)
     extra_env = dict(item.split("=", 1) for item in args.env)
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    if args.deploy:
+        run_deploy(levels, extra_env, Path(args.out or BENCH_DIR / "deploy.json"))
+        return
+    args.out = args.out or str(BENCH_DIR / "last.json")
     endpoints = args.endpoints and str(Path(args.endpoints).resolve())
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()

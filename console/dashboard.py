@@ -10,7 +10,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
-from console import charts, search
+from console import charts
 from members.models import Cluster, ConversationIndex, Enquiry, UnansweredQuestion
 
 bp = Blueprint("dashboard", __name__, url_prefix="/console")
@@ -92,7 +92,6 @@ def dashboard():
     """The three charts for the chosen period (4, 12, 26 or 52 weeks)."""
     weeks = request.args.get("weeks", 12, type=int)
     weeks = weeks if weeks in PERIODS else 12
-    search.catch_up(g.db)
     monday_list = mondays(date.today(), weeks)
     since = monday_list[0]
     labels = [m.isoformat() for m in monday_list]

@@ -6,6 +6,7 @@ import re
 from flask import Blueprint, abort, current_app, send_from_directory
 
 from firststop.settings import ROOT
+from members.db import reachable
 
 bp = Blueprint("public", __name__)
 WIDGET_DIR = ROOT / "web_widget"
@@ -29,4 +30,13 @@ def widget(filename: str):
 
 @bp.route("/healthz")
 def healthz():
+    """Liveness: the process answers."""
     return {"status": "ok"}
+
+
+@bp.route("/readyz")
+def readyz():
+    """Readiness for the load balancer and the launcher: 503 while the database does not answer."""
+    if not reachable(current_app.config["DATABASE_URL"]):
+        return {"status": "database unreachable"}, 503
+    return {"status": "ready"}

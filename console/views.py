@@ -55,8 +55,6 @@ def _promise(now: datetime, enquiry: Enquiry | None = None) -> dict:
 
 def _inbox(flt: inbox_queries.InboxFilter, mine: bool):
     now = datetime.now(timezone.utc)
-    if flt.q:
-        search.catch_up(g.db)
     size = current_app.config["PAGE_SIZE"]
     page = inbox_queries.page(g.db, flt, size, request.args.get("after"), request.args.get("before"))
     ids = [e.id for e in page.enquiries]
@@ -93,8 +91,6 @@ def export_csv():
     flt = inbox_queries.InboxFilter.from_args(request.args)
     if request.args.get("mine") and g.user.advisor_id:
         flt = flt.for_advisor(g.user.advisor_id)
-    if flt.q:
-        search.catch_up(g.db)
     factory = session_factory(current_app.config["DATABASE_URL"])
 
     def lines():

@@ -12,6 +12,7 @@ endpoints.yml).
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import os
@@ -27,8 +28,13 @@ def block_tensorflow() -> None:
         sys.modules["tensorflow"] = None  # type: ignore[assignment]
 
 
-def load_knowledge() -> None:
-    """Build the knowledge index and router now rather than on the first visitor's message."""
+knowledge_loaded = False  # set once the knowledge has loaded; /ready answers 503 until then
+
+
+def load_knowledge() -> bool:
+    """Build the knowledge index and router now rather than on the first visitor's message; returns whether it
+    loaded."""
+    global knowledge_loaded
     from actions import services
 
     started = time.monotonic()
@@ -36,8 +42,10 @@ def load_knowledge() -> None:
         services.knowledge()
     except Exception:  # the actions report it to the visitor; the server must still start
         log.exception("could not load the knowledge before starting; it will be retried on the first message")
-        return
+        return False
+    knowledge_loaded = True
     print(f"knowledge loaded in {time.monotonic() - started:.1f} s", flush=True)
+    return True
 
 
 TOKEN_HEADER = "X-FirstStop-Token"
@@ -54,7 +62,7 @@ def require_token(app, token: str) -> None:
 
     @app.middleware("request")
     async def check_token(request):
-        if request.path == "/health":
+        if request.path in ("/health", READY_PATH):
             return None
         if not hmac.compare_digest(request.headers.get(TOKEN_HEADER, "").encode(), token.encode()):
             return response.json({"error": "this action server needs its token"}, status=401)
@@ -73,12 +81,34 @@ def answer_failures_quietly(app) -> None:
     app.error_handler.add(Exception, failed)
 
 
+READY_PATH = "/ready"
+
+
+def add_readiness(app) -> None:
+    """GET /ready: 200 once the knowledge is loaded and while the member database answers, 503 otherwise, so a
+    server that is starting or has lost its database is not given traffic (the launcher waits on it)."""
+    from sanic import response
+
+    from firststop.settings import get_settings
+    from members.db import reachable
+
+    async def ready(request):
+        loaded = knowledge_loaded or load_knowledge()
+        database = await asyncio.get_running_loop().run_in_executor(None, reachable, get_settings().database_url)
+        if not (loaded and database):
+            return response.json({"status": "not ready", "knowledge": loaded, "database": database}, status=503)
+        return response.json({"status": "ready"})
+
+    app.add_route(ready, READY_PATH, methods=["GET"])
+
+
 def guarded_create_app(create_app, token: str):
     """rasa_sdk's create_app, answering failures without the request, with the token check when there is one."""
 
     def create(*args, **kwargs):
         app = create_app(*args, **kwargs)
         answer_failures_quietly(app)
+        add_readiness(app)
         if token:
             require_token(app, token)
         return app

@@ -10,7 +10,6 @@ import logging
 import os
 import smtplib
 import socket
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
@@ -184,41 +183,3 @@ def deliver_due(factory: sessionmaker[Session], connect: SmtpFactory, mail_from:
         outcome = deliver_one(factory, message_id, connect, mail_from, worker, max_attempts) or "skipped"
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
-
-
-def run_forever(interval: float = 2.0) -> None:  # pragma: no cover - the process entry point
-    """The sender process: replay spooled enquiries, queue due reminders and deliver the outbox, every `interval`
-    seconds."""
-    from firststop.settings import get_settings
-    from handoff.reminders import ReminderPolicy, remind_due
-    from members import spool
-    from members.db import session_factory
-    from members.retention import apply_retention
-
-    settings = get_settings()
-    factory = session_factory(settings.database_url)
-    connect = smtp_factory(settings.smtp_host, settings.smtp_port, settings.smtp_security,
-                           settings.smtp_user, settings.smtp_password, settings.smtp_timeout)
-    log.info("hand-off sender delivering to %s:%s", settings.smtp_host, settings.smtp_port)
-    retention_due = 0.0
-    policy = ReminderPolicy.from_settings(settings)
-    while True:
-        try:
-            if time.monotonic() >= retention_due:  # the daily retention pass (members/retention.py)
-                retention_due = time.monotonic() + 24 * 3600
-                log.info("retention: %s", "; ".join(apply_retention(factory, settings.retention_days).lines()))
-            spool.replay(factory, settings.spool_dir)
-            reminded = remind_due(factory, policy, now())
-            if reminded:
-                log.info("reminders: %s", reminded)
-            counts = deliver_due(factory, connect, settings.mail_from, settings.send_max_attempts)
-            if counts:
-                log.info("outbox: %s", counts)
-        except Exception:  # keep the loop alive whatever one round met; the next round retries
-            log.exception("sender round failed")
-        time.sleep(interval)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s sender %(levelname)s %(message)s")
-    run_forever()

@@ -57,3 +57,16 @@ def engine_for(url: str) -> Engine:
 def session_factory(url: str) -> sessionmaker[Session]:
     """A sessionmaker bound to the database at `url`."""
     return sessionmaker(engine_for(url), future=True, expire_on_commit=False)
+
+
+def reachable(url: str, timeout: float = 2.0) -> bool:
+    """Whether the database answers a trivial query now (readiness checks: a process without it takes no traffic)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with engine_for(url).connect() as connection:
+            connection.execute(text("SELECT 1"), execution_options={"timeout": timeout})
+    except DBAPIError:
+        return False
+    return True

@@ -1,12 +1,11 @@
 """Shared fixtures: databases (SQLite and the machine's PostgreSQL), a real SMTP server on loopback,
-and a running FirstStop stack (Rasa server with the trained model, action server, hand-off sender)."""
+and a running FirstStop stack (Rasa server with the trained model, action server, worker) from firststop.stack."""
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
 import json
 import os
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -15,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
 from firststop import launcher
+from firststop import stack as stacks
 from handoff import mailsink
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
@@ -41,48 +39,16 @@ def eventually(check, timeout: float = 15):
         time.sleep(0.2)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _postgres_database(name: str) -> str:
-    """Create an empty PostgreSQL database and return its URL; skip when there is no server."""
-    try:
-        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-    except OperationalError as error:
-        pytest.skip(f"no PostgreSQL server at {POSTGRES_ADMIN_URL}: {error.orig}")
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
-def _drop_postgres_database(name: str) -> None:
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+free_port = stacks.free_port
 
 
 def make_database(kind: str, tmp_path: Path) -> tuple[str, callable]:
     """An empty database of `kind` ('sqlite' or 'postgresql') and a function that closes this process's
-    connections to it and removes it."""
-    from members.db import engine_for
-
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp_path / 'firststop.db'}"
-        return url, lambda: engine_for(url).dispose()
-    name = f"firststop_test_{uuid.uuid4().hex[:10]}"
-    url = _postgres_database(name)
-
-    def drop() -> None:
-        engine_for(url).dispose()
-        _drop_postgres_database(name)
-
-    return url, drop
+    connections to it and removes it; skips the test when there is no PostgreSQL server."""
+    try:
+        return stacks.make_database(kind, tmp_path, POSTGRES_ADMIN_URL)
+    except stacks.NoDatabaseServer as error:
+        pytest.skip(str(error))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -186,31 +152,21 @@ def demo_origins() -> tuple[str, str]:
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def stack(request, model_path, tmp_path_factory, demo_origins):
-    """Rasa server + action server + hand-off sender on free ports, with a real SMTP server on loopback."""
+    """Rasa server + action server + worker on free ports, with a real SMTP server on loopback."""
     var_dir = tmp_path_factory.mktemp(f"stack-{request.param}")
     database_url, drop = make_database(request.param, var_dir)
     launcher.prepare_database(database_url)
-    smtp_port = free_port()
-    controller, handler = mailsink.start(var_dir / "mail", port=smtp_port)
-    rasa_port, action_port = free_port(), free_port()
-    env = {
-        "DATABASE_URL": database_url,
-        "FIRSTSTOP_VAR": str(var_dir),
-        "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
-        "SMTP_PORT": str(smtp_port),
-        "SMTP_HOST": "127.0.0.1",
-        "CONSOLE_URL": "http://console.test",
-        "CORS_ORIGINS": ",".join(demo_origins),
-        **LIMITS_OFF,
-    }
-    running = launcher.Stack(var_dir / "log", env=env)
+    ports = stacks.Ports.free()
+    controller, handler = mailsink.start(var_dir / "mail", port=ports.smtp)
+    env = stacks.stack_env(database_url, var_dir, ports, {
+        "CONSOLE_URL": "http://console.test", "CORS_ORIGINS": ",".join(demo_origins), **LIMITS_OFF})
     try:
-        for service in launcher.services(model_path, rasa_port=rasa_port, action_port=action_port):
-            if service.name in ("actions", "rasa", "sender"):
-                running.start(service)
-        yield RunningStack(running, f"http://127.0.0.1:{rasa_port}", database_url, controller, var_dir)
+        running = stacks.start(model_path, var_dir / "log", env, ports, only=("actions", "rasa", "worker"))
+        try:
+            yield RunningStack(running, f"http://127.0.0.1:{ports.rasa}", database_url, controller, var_dir)
+        finally:
+            running.stop_all()
     finally:
-        running.stop_all()
         controller.stop()
         drop()
 

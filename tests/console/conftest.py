@@ -10,6 +10,7 @@ import pytest
 
 from console import create_app
 from console.accounts import set_account
+from firststop.settings import get_settings
 from members.db import engine_for
 from members.models import Contact, Organisation, OutboxMessage
 from tests.console.seed import (
@@ -20,6 +21,8 @@ from tests.console.seed import (
     ensure_events_table,
     user_event,
 )
+from worker import search_index
+from worker.context import Context
 
 ADMIN = ("admin@example.org", "admin-password-1")
 ADVISOR = ("julien.marchetti@example.org", "advisor-password-1")  # the advisor a-surfmat-fr in knowledge/
@@ -145,4 +148,10 @@ def seeded(app, db) -> Seeded:
             user_event(o, "hello", "greet", 0.99, at=now - 100),
             bot_event(o, "Hello! I can answer questions about innovation and R&D funding.", at=now - 99),
         ])
+    index_round(db)
     return names
+
+
+def index_round(db) -> None:
+    """What the background worker's search-index job does each round (console pages no longer do it)."""
+    search_index.run(Context(get_settings(), db))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import time
 
-from tests.console.conftest import XSS
+from tests.console.conftest import XSS, index_round
 from tests.console.seed import add_events, bot_event, user_event
 
 
@@ -41,6 +41,7 @@ def test_questions_the_bot_could_not_answer_most_asked_first(logged_in, seeded, 
                            at=now - 50 + n),
                 bot_event(f"c-again-{n}", "I'm not sure I have the answer to that.", at=now - 49 + n),
             ])
+    index_round(db)
     html = logged_in.get("/console/dashboard").get_data(as_text=True)
     bars = svg_titles(html, "unanswered")
     # Two wordings of one question, asked three times, counted together under one of the wordings.

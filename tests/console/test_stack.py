@@ -8,6 +8,7 @@ from console import create_app
 from console.accounts import set_account
 from members.db import session_factory
 from members.models import ConversationIndex
+from tests.conftest import eventually
 from tests.console.conftest import ADVISOR, login
 
 
@@ -25,8 +26,12 @@ def test_a_real_conversation_in_the_console(stack, sender_id):
     assert re.search(r'intent <b>\w+</b> <span class="confidence">[01]\.\d\d</span>', first)
     assert "SurfMat" in html and 'class="chip"' in html  # the bot's reply with its buttons
 
-    dashboard = client.get("/console/dashboard").get_data(as_text=True)  # reads new events into the index
-    with session_factory(stack.database_url)() as session:
-        row = session.get(ConversationIndex, sender_id)
-        assert row is not None and "anti-corrosion" in row.search_text and "SurfMat" in row.search_text
+    def indexed():  # the stack's worker reads new events into the index
+        with session_factory(stack.database_url)() as session:
+            row = session.get(ConversationIndex, sender_id)
+            return row is not None and "blorf" in row.search_text and row
+
+    row = eventually(indexed)
+    assert row and "anti-corrosion" in row.search_text and "SurfMat" in row.search_text
+    dashboard = client.get("/console/dashboard").get_data(as_text=True)
     assert "blorf wibble zonk" in dashboard  # among the questions the bot could not answer

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from bench.load import Turn, firststop_script, reply_text
 from firststop import launcher
+from firststop import stack as stacks
 from handoff import mailsink
 from members.db import session_factory
 from members.models import Contact, Enquiry, OutboxMessage
@@ -194,7 +195,7 @@ def fault_stack(tmp_path, model_path):
     started: list[tuple[FaultStack, callable]] = []
 
     def start(kind: str = "postgresql", proxy: bool = False, smtp: bool = True, env: dict[str, str] | None = None,
-              behind_proxy: tuple[str, ...] = ("actions", "rasa", "sender")) -> FaultStack:
+              behind_proxy: tuple[str, ...] = ("actions", "rasa", "worker")) -> FaultStack:
         database_url, drop = make_database(kind, tmp_path)
         launcher.prepare_database(database_url)
         tcp_proxy = None
@@ -203,21 +204,16 @@ def fault_stack(tmp_path, model_path):
             url = make_url(database_url)
             tcp_proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
             served_url = url.set(host="127.0.0.1", port=tcp_proxy.port).render_as_string(hide_password=False)
-        rasa_port, action_port = free_port(), free_port()
-        running = launcher.Stack(tmp_path / "log", env={
-            "DATABASE_URL": database_url,
-            "FIRSTSTOP_VAR": str(tmp_path),
-            "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
-            "SMTP_PORT": str(free_port()),
-            "SMTP_HOST": "127.0.0.1",
+        ports = stacks.Ports.free()
+        running = stacks.Stack(tmp_path / "log", env=stacks.stack_env(database_url, tmp_path, ports, {
             "CONSOLE_URL": "http://console.test",
             **LIMITS_OFF,  # these stacks take volume from one address; a test may turn a limit on in `env`
             **(env or {}),
-        })
-        services = {s.name: s for s in launcher.services(model_path, rasa_port=rasa_port, action_port=action_port)
-                    if s.name in ("actions", "rasa", "sender")}
+        }))
+        services = {s.name: s for s in stacks.services(model_path, ports.rasa, ports.actions)
+                    if s.name in ("actions", "rasa", "worker")}
         service_env = {name: {"DATABASE_URL": served_url} for name in behind_proxy}
-        stack = FaultStack(running, f"http://127.0.0.1:{rasa_port}", database_url, None, tmp_path,
+        stack = FaultStack(running, f"http://127.0.0.1:{ports.rasa}", database_url, None, tmp_path,
                            services=services, service_env=service_env, proxy=tcp_proxy)
         started.append((stack, drop))
         if smtp:

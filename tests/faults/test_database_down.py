@@ -49,7 +49,7 @@ def test_enquiries_wait_in_the_spool_while_the_action_server_cannot_reach_the_da
     """Only the action server and the sender lose the database (Rasa's conversation store still answers): the
     visitor is told the enquiry is kept, it waits on disk, and the sender's loop writes it, once, when the
     database is back."""
-    stack = fault_stack("postgresql", proxy=True, behind_proxy=("actions", "sender"))
+    stack = fault_stack("postgresql", proxy=True, behind_proxy=("actions", "worker"))
     visitors = 3
     stack.proxy.cut()
     for number in range(visitors):

@@ -6,9 +6,9 @@ import uuid
 
 import pytest
 
-from firststop import launcher
+from firststop import stack as stacks
 from firststop.settings import get_settings
-from tests.conftest import RunningStack, free_port
+from tests.conftest import RunningStack
 
 
 @pytest.fixture
@@ -16,15 +16,12 @@ def own_knowledge_stack(model_path, tmp_path, db_url):
     """A Rasa server and an action server reading a copy of knowledge/ that the test may edit."""
     knowledge = tmp_path / "knowledge"
     shutil.copytree(get_settings().knowledge_dir, knowledge, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    rasa_port, action_port = free_port(), free_port()
-    env = {"DATABASE_URL": db_url, "FIRSTSTOP_VAR": str(tmp_path), "KNOWLEDGE_DIR": str(knowledge),
-           "KNOWLEDGE_CACHE": str(tmp_path / "cache"), "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook"}
-    stack = launcher.Stack(tmp_path / "log", env=env)
+    ports = stacks.Ports.free(smtp=False)
+    env = stacks.stack_env(db_url, tmp_path, ports, {"KNOWLEDGE_DIR": str(knowledge),
+                                                     "KNOWLEDGE_CACHE": str(tmp_path / "cache")})
+    stack = stacks.start(model_path, tmp_path / "log", env, ports, only=("actions", "rasa"))
     try:
-        for service in launcher.services(model_path, rasa_port=rasa_port, action_port=action_port):
-            if service.name in ("actions", "rasa"):
-                stack.start(service)
-        yield RunningStack(stack, f"http://127.0.0.1:{rasa_port}", db_url, None, tmp_path), knowledge
+        yield RunningStack(stack, f"http://127.0.0.1:{ports.rasa}", db_url, None, tmp_path), knowledge
     finally:
         stack.stop_all()
 
