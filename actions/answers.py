@@ -1,7 +1,9 @@
-"""Answer questions from knowledge/: the entry with its source and review date, or an honest 'not sure'."""
+"""Answer questions from knowledge/: the entry with its source and review date, or an honest 'not sure'; a
+message that also describes a project gets the answer and the routing; after the enquiry, a follow-up."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -9,77 +11,135 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
-from actions.asks import say
+from actions.asks import say, text
+from actions.conversation import language
+from actions.notify import add_followup
 from knowledge.content import Entry
 from knowledge.understanding import Reading, read_question
 
-TALK_TO_PERSON = {"title": "Talk to a person", "payload": "/request_human"}
+# Messages that are not something to add to a logged enquiry.
+NOT_A_FOLLOWUP = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "chitchat", "tell_me_more",
+                  "out_of_scope", "cancel"}
+QUESTION_START = re.compile(r"^(?:and |but |so )?(?:what|which|how|can|could|is|are|do|does|where|who|when|"
+                            r"should|may|will)\b", re.I)
+
+
+def talk_to_person(lang: str) -> dict[str, str]:
+    """The button that asks for a person."""
+    return {"title": text("button.talk_to_person", lang), "payload": "/request_human"}
 
 
 def topic_button(entry: Entry) -> dict[str, str]:
+    """A button that asks for one knowledge entry."""
     return {"title": entry.title, "payload": "/ask_question" + json.dumps({"topic": entry.id})}
 
 
-def cited(entry: Entry, text: str) -> str:
+def checked_on(entry: Entry) -> str:
+    """'3 November 2026'."""
+    return f"{entry.checked.day} {entry.checked:%B %Y}"
+
+
+def cited(entry: Entry, answer: str, lang: str = "en") -> str:
     """The answer followed by its official source as a link and the date it was checked (never the staff note)."""
-    checked = f"{entry.checked.day} {entry.checked:%B %Y}"
-    return f"{text}\n\nSource: [{entry.source_title}]({entry.source_url}) · checked on {checked}"
+    return text("answer.source", lang, answer=answer, source_title=entry.source_title, source_url=entry.source_url,
+                checked=checked_on(entry))
 
 
-def _answered(tracker: Tracker, entry: Entry) -> list[Any]:
+def answer_slots(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry) -> dict[str, Any]:
+    """Give the entry's answer with its source; the slots that remember it for follow-ups."""
+    lang = language(tracker)
+    buttons = [{"title": text("button.tell_me_more", lang), "payload": "/tell_me_more"}] if entry.more or entry.related else []
+    say(dispatcher, "answer.source", lang, buttons=buttons + [talk_to_person(lang)], answer=entry.answer,
+        source_title=entry.source_title, source_url=entry.source_url, checked=checked_on(entry))
     answered = list(tracker.get_slot("answered_topics") or [])
     if entry.id not in answered:
         answered.append(entry.id)
-    return [SlotSet("last_topic", entry.id), SlotSet("answered_topics", answered), SlotSet("topic", None)]
+    return {"last_topic": entry.id, "answered_topics": answered, "topic": None}
 
 
 def answer_entry(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry) -> list[Any]:
-    """Give the entry's answer with its source, and remember it for follow-ups."""
-    buttons = [{"title": "Tell me more", "payload": "/tell_me_more"}] if entry.more or entry.related else []
-    dispatcher.utter_message(text=cited(entry, entry.answer), buttons=buttons + [TALK_TO_PERSON])
-    return _answered(tracker, entry)
+    """answer_slots as events."""
+    return [SlotSet(k, v) for k, v in answer_slots(dispatcher, tracker, entry).items()]
+
+
+def question_part(said: str) -> str | None:
+    """The question inside a message that also describes a project ('We make X. Which funding exists?')."""
+    parts = [p.strip() for p in re.split(r"(?<=[.!?;])\s+|,\s*(?=(?:and |but |so )?(?:what|which|how|can|could|is|are)\b)",
+                                         said) if p.strip()]
+    questions = [p for p in parts if p.endswith("?") or QUESTION_START.match(p)]
+    return questions[-1] if questions and len(parts) > 1 else None
+
+
+def answer_question_part(dispatcher: CollectingDispatcher, tracker: Tracker, description: str) -> dict[str, Any]:
+    """Answer the question a project description also asks, if the knowledge base can (the slots it sets)."""
+    asked = question_part(description)
+    answer = services.knowledge().index.answer(asked, tracker.get_slot("last_topic")) if asked else None
+    return answer_slots(dispatcher, tracker, answer.best.entry) if answer and answer.best else {}
+
+
+def start_enquiry(dispatcher: CollectingDispatcher, tracker: Tracker, description: str) -> list[Any]:
+    """Route a project description (answering the question it also asks) in the enquiry form."""
+    slots = {"topic": None, **answer_question_part(dispatcher, tracker, description), "project_description": description}
+    return [SlotSet(k, v) for k, v in slots.items()] + [FollowupAction("enquiry_form")]
+
+
+def note_followup(dispatcher: CollectingDispatcher, tracker: Tracker, announce: bool = False) -> list[Any]:
+    """After the enquiry is logged, a message that adds to it is kept as a follow-up (never over the description);
+    `announce` tells the visitor so (a question that was answered is kept quietly)."""
+    said = (tracker.latest_message.get("text") or "").strip()
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if not tracker.get_slot("enquiry_logged") or not said or said.startswith("/") or intent in NOT_A_FOLLOWUP:
+        return []
+    followups = [*(tracker.get_slot("followups") or []), " ".join(said.split())[:1000]]
+    tracker.slots["followups"] = followups
+    add_followup(tracker)
+    if announce:
+        say(dispatcher, "logged.followup", language(tracker), advisor=tracker.get_slot("advisor_name") or
+            text("route.where.general", language(tracker)))
+    return [SlotSet("followups", followups)]
 
 
 def respond(dispatcher: CollectingDispatcher, tracker: Tracker, knowledge) -> tuple[list[Any] | None, Reading]:
     """Answer, or start routing, when the knowledge base is confident (the events), else None;
     with the reading, whose closest topics the caller can offer."""
-    text = tracker.latest_message.get("text") or ""
+    said = tracker.latest_message.get("text") or ""
     intent = tracker.latest_message.get("intent", {}).get("name") or ""
-    reading = read_question(knowledge, text, intent, tracker.get_slot("last_topic"))
+    reading = read_question(knowledge, said, intent, tracker.get_slot("last_topic"))
     if reading.kind == "answer":
         return answer_entry(dispatcher, tracker, reading.answer.best.entry), reading
     if reading.kind == "route":
-        return [SlotSet("topic", None), SlotSet("project_description", text), FollowupAction("enquiry_form")], reading
+        if tracker.get_slot("enquiry_logged"):  # more about the project already sent: a follow-up
+            return note_followup(dispatcher, tracker, announce=True), reading
+        return start_enquiry(dispatcher, tracker, said), reading
     if reading.kind == "out_of_scope" and intent != "nlu_fallback":
-        say(dispatcher, "out_of_scope")
+        say(dispatcher, "out_of_scope", language(tracker))
         return [SlotSet("topic", None)], reading
     return None, reading
 
 
 class ActionAnswerQuestion(Action):
-    """Answer a question (or a topic the visitor clicked) from the knowledge base, honestly."""
+    """Answer a question (or a topic the visitor clicked) from the knowledge base, honestly; route a project."""
 
     def name(self) -> str:
         return "action_answer_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
-        knowledge = services.knowledge()
+        knowledge, lang = services.knowledge(), language(tracker)
+        intent = tracker.latest_message.get("intent", {}).get("name")
         entry = knowledge.index.entries.get(tracker.get_slot("topic") or "")
         if entry is not None:
             return answer_entry(dispatcher, tracker, entry)
+        if tracker.get_slot("enquiry_logged") and intent in ("describe_project", "inform"):
+            return note_followup(dispatcher, tracker, announce=True)
         events, reading = respond(dispatcher, tracker, knowledge)
         if events is not None:
-            return events
-        if tracker.latest_message.get("intent", {}).get("name") == "chitchat":
-            say(dispatcher, "chitchat")
+            return events if reading.kind == "route" else events + note_followup(dispatcher, tracker)
+        if intent == "chitchat":
+            say(dispatcher, "chitchat", lang)
             return []
-        candidates = reading.answer.candidates
-        dispatcher.utter_message(
-            text="I'm not sure I have the answer to that. Is it one of these topics? "
-            "If not, an advisor can answer you.",
-            buttons=[topic_button(m.entry) for m in candidates] + [TALK_TO_PERSON],
-        )
-        return [SlotSet("topic", None)]
+        buttons = [topic_button(m.entry) for m in reading.answer.candidates]
+        say(dispatcher, "answer.unsure", lang, buttons=buttons + [talk_to_person(lang)])
+        return [SlotSet("topic", None)] + note_followup(dispatcher, tracker)
 
 
 class ActionTellMore(Action):
@@ -89,17 +149,16 @@ class ActionTellMore(Action):
         return "action_tell_more"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
-        index = services.knowledge().index
+        index, lang = services.knowledge().index, language(tracker)
         entry = index.entries.get(tracker.get_slot("last_topic") or "")
         if entry is None:
-            dispatcher.utter_message(
-                text="More about what? Ask me a question about innovation, R&D funding or our clusters.",
-            )
+            say(dispatcher, "answer.more_about_what", lang)
             return []
         related = [index.entries[r] for r in entry.related if r in index.entries]
-        buttons = [topic_button(r) for r in related] + [TALK_TO_PERSON]
+        buttons = [topic_button(r) for r in related] + [talk_to_person(lang)]
         if entry.more:
-            dispatcher.utter_message(text=cited(entry, entry.more), buttons=buttons)
+            say(dispatcher, "answer.source", lang, buttons=buttons, answer=entry.more, source_title=entry.source_title,
+                source_url=entry.source_url, checked=checked_on(entry))
         else:
-            dispatcher.utter_message(text=f"Related to “{entry.title}”, you may want to read:", buttons=buttons)
+            say(dispatcher, "answer.related", lang, buttons=buttons, title=entry.title)
         return []

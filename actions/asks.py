@@ -1,68 +1,71 @@
-"""The contact form's questions, one action per slot, with their texts in actions/prompts.yml."""
+"""Speaking from the catalogue (bot_texts/): say() with the message's key in its metadata, the form's questions
+(one action per slot) and the bot's simple replies (greeting, thanks...)."""
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.utils import call_potential_coroutine
 
-from actions.contact import PERSONAL, ValidateContactForm
-from actions.enquiry import ValidateEnquiryForm
-
-PROMPTS = Path(__file__).with_name("prompts.yml")
+import bot_texts
+from actions.conversation import language
 
 
-@lru_cache(maxsize=1)
-def prompts() -> dict[str, dict[str, Any]]:
-    """The prompt texts and buttons, read once."""
-    return yaml.safe_load(PROMPTS.read_text(encoding="utf-8"))
+def say(dispatcher: CollectingDispatcher, key: str, lang: str = "en", buttons: list[dict] | None = None,
+        **params: Any) -> None:
+    """Send the catalogue's message `key` in `lang` (English when missing), its key in the message metadata."""
+    dispatcher.utter_message(**bot_texts.message(key, lang, buttons=buttons, **params))
 
 
-def say(dispatcher: CollectingDispatcher, key: str) -> None:
-    """Send the prompt `key` with its buttons."""
-    prompt = prompts()[key]
-    dispatcher.utter_message(text=prompt["text"], buttons=prompt.get("buttons") or [])
+def text(key: str, lang: str = "en", **params: Any) -> str:
+    """A catalogue text (a button title, a fragment of a message)."""
+    return bot_texts.text(key, lang, **params)
 
 
-CANCEL_WORDS = re.compile(r"\b(stop|cancel|never ?mind|forget (it|that)|quit|abort|don'?t want)\b", re.I)
-FREE_TEXT_SLOTS = {"project_description", *PERSONAL}
+class SayAction(Action, ABC):
+    """Says one catalogue message (what a domain response used to be)."""
+
+    @property
+    @abstractmethod
+    def key(self) -> str:
+        """The catalogue key this action says."""
+
+    def name(self) -> str:
+        return f"action_{self.key}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
+        say(dispatcher, self.key, language(tracker))
+        return []
 
 
-@lru_cache(maxsize=1)
-def form_validators() -> dict[str, Any]:
-    """The validation action of each form, by form name."""
-    return {"contact_form": ValidateContactForm(), "enquiry_form": ValidateEnquiryForm()}
+class ActionGreet(SayAction):
+    key = "greet"
 
 
-class ActionCancel(Action):
-    """Stop the current form, unless the 'cancel' was really the answer the form asked for."""
+class ActionGoodbye(SayAction):
+    key = "goodbye"
+
+
+class ActionThank(SayAction):
+    key = "thank"
+
+
+class ActionBotChallenge(SayAction):
+    key = "bot_challenge"
+
+
+class ActionCancel(SayAction):
+    """'Cancel' outside a form: nothing to stop, and nothing was sent (a form hears 'cancel' itself)."""
+
+    key = "cancelled"
 
     def name(self) -> str:
         return "action_cancel"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
-        loop = tracker.active_loop.get("name")
-        requested = tracker.get_slot("requested_slot")
-        text = tracker.latest_message.get("text") or ""
-        if loop and requested in FREE_TEXT_SLOTS and not CANCEL_WORDS.search(text):
-            # A name such as 'Orbit SARL' can look like 'cancel' to the classifier: it is the answer, checked
-            # by the form's own validation (which Rasa won't run for a slot an action sets).
-            validate = getattr(form_validators()[loop], f"validate_{requested}")
-            slots = await call_potential_coroutine(validate(text, dispatcher, tracker, domain))
-            return [SlotSet(slot, value) for slot, value in slots.items()] + [FollowupAction(loop)]
-        say(dispatcher, "cancelled")
-        return [ActiveLoop(None), SlotSet("requested_slot", None)] if loop else []
-
 
 class AskAction(Action, ABC):
-    """Asks for `slot` with its prompt."""
+    """Asks for `slot` with its catalogue prompt."""
 
     @property
     @abstractmethod
@@ -72,17 +75,17 @@ class AskAction(Action, ABC):
     def name(self) -> str:
         return f"action_ask_{self.slot}"
 
+    def prompt(self, tracker: Tracker) -> str:
+        """The catalogue key of the question (a variant may depend on the conversation)."""
+        return f"ask.{self.slot}"
+
+    def params(self, tracker: Tracker) -> dict[str, Any]:
+        """The placeholders of the question."""
+        return {}
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
-        say(dispatcher, self.slot)
+        say(dispatcher, self.prompt(tracker), language(tracker), **self.params(tracker))
         return []
-
-
-class ActionAskConsent(AskAction):
-    slot = "consent"
-
-
-class ActionAskProfile(AskAction):
-    slot = "profile"
 
 
 class ActionAskName(AskAction):
@@ -99,3 +102,10 @@ class ActionAskEmail(AskAction):
 
 class ActionAskPhone(AskAction):
     slot = "phone"
+
+
+class ActionAskNeed(AskAction):
+    slot = "need"
+
+    def prompt(self, tracker: Tracker) -> str:
+        return "ask.need.anonymous" if tracker.get_slot("consent") is False else "ask.need"

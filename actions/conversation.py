@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from rasa_sdk import Tracker
 
 from handoff.compose import Turn
-from members.enquiries import EnquiryRecord
+from members.enquiries import EnquiryRecord, profile_from_text
 
 # Intents whose message is not itself the visitor's question.
 NOT_A_QUESTION = {
@@ -41,19 +41,33 @@ def client_key(tracker: Tracker) -> str | None:
 def language(tracker: Tracker) -> str:
     """The widget's language, sent as message metadata."""
     metadata = tracker.latest_message.get("metadata") or {}
-    return metadata.get("language") if metadata.get("language") in ("en", "fr", "de") else "en"
+    if metadata.get("language") in ("en", "fr", "de"):
+        return metadata["language"]
+    for event in reversed(tracker.events):  # a bot turn (no visitor message) keeps the conversation's language
+        said = (event.get("metadata") or {}).get("language") if event.get("event") == "user" else None
+        if said in ("en", "fr", "de"):
+            return said
+    return "en"
+
+
+def intent_of(tracker: Tracker) -> str | None:
+    """The NLU's intent for the latest message (a guess: never what decides an answer is a command)."""
+    return (tracker.latest_message.get("intent") or {}).get("name")
 
 
 def open_question(tracker: Tracker) -> str:
-    """The visitor's latest real question or description, in one line."""
-    for event in reversed(tracker.events):
-        if event.get("event") != "user":
+    """The visitor's latest real question or description, in one line: never an answer typed into a form."""
+    found, in_form = None, False
+    for event in tracker.events:
+        if event.get("event") == "active_loop":
+            in_form = bool(event.get("name"))
+        if event.get("event") != "user" or in_form:
             continue
-        text = (event.get("text") or "").strip()
+        said = (event.get("text") or "").strip()
         intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
-        if text and not text.startswith("/") and intent not in NOT_A_QUESTION and len(text.split()) >= 3:
-            return " ".join(text.split())[:300]
-    return tracker.get_slot("project_description") or "(the visitor asked for a person without a question)"
+        if said and not said.startswith("/") and intent not in NOT_A_QUESTION and len(said.split()) >= 3:
+            found = " ".join(said.split())[:300]
+    return found or tracker.get_slot("project_description") or "(the visitor asked for a person without a question)"
 
 
 def consecutive_fallbacks(tracker: Tracker) -> int:
@@ -79,7 +93,8 @@ def enquiry_record(tracker: Tracker, notice_version: str, **overrides) -> Enquir
         summary=tracker.get_slot("project_description") or open_question(tracker),
         question=open_question(tracker),
         language=language(tracker),
-        profile=tracker.get_slot("profile"),
+        profile=tracker.get_slot("profile") or profile_from_text(f"{tracker.get_slot('project_description') or ''} "
+                                                                  f"{organisation or ''}"),
         cluster_id=cluster if cluster and cluster not in ("none", "confirmed", "rejected") else None,
         route_score=tracker.get_slot("route_score"),
         route_reason=tracker.get_slot("route_reason"),
@@ -91,6 +106,8 @@ def enquiry_record(tracker: Tracker, notice_version: str, **overrides) -> Enquir
         email=tracker.get_slot("email") if consent else None,
         phone=phone if consent and phone and phone != "skipped" else None,
         client_key=client_key(tracker),
+        need=tracker.get_slot("need") if tracker.get_slot("need") not in (None, "none") else None,
+        followups=list(tracker.get_slot("followups") or []),
     )
     for key, value in overrides.items():
         setattr(record, key, value)

@@ -1,29 +1,21 @@
-"""The enquiry form: take the project description, route it to a cluster and advisor, let the visitor confirm."""
+"""The enquiry form: take the project description, route it to a cluster and advisor, let the visitor confirm,
+pick another cluster or correct the routing in words."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import services
+from actions.answers import answer_question_part, note_followup
+from actions.asks import say
+from actions.commands import command
+from actions.contact import need_in
 from actions.conversation import language
-from knowledge.routing import choose_advisor
-
-NO_CLUSTER = "none"
-
-
-def cluster_button(cluster_id: str, title: str) -> dict[str, str]:
-    return {"title": title, "payload": "/inform" + json.dumps({"cluster": cluster_id})}
-
-
-def advisor_slots(tracker: Tracker, cluster_id: str | None) -> dict[str, str]:
-    """Choose the advisor for the cluster (general advisor for none): the slots that remember them."""
-    knowledge = services.knowledge()
-    advisor = choose_advisor(knowledge.advisors, cluster_id, language(tracker), services.advisor_load())
-    return {"advisor_id": advisor.id, "advisor_name": advisor.name}
+from actions.listening import ListeningForm
+from actions.routes import NO_CLUSTER, choose_cluster, route, route_slots
 
 
 class ActionAskProjectDescription(Action):
@@ -33,94 +25,59 @@ class ActionAskProjectDescription(Action):
         return "action_ask_project_description"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
-        if tracker.get_slot("clarification_asked"):
-            dispatcher.utter_message(
-                text="Could you tell me a little more so I can find the right advisor? "
-                "For example: what technology or product is it about, and for which sector or market?"
-            )
-        else:
-            dispatcher.utter_message(
-                text="Tell me about your project or company in a sentence or two: "
-                "what do you make or develop, and for which market?"
-            )
+        clarify = tracker.get_slot("clarification_asked") and tracker.get_slot("project_draft")
+        say(dispatcher, "ask.project_description.clarify" if clarify else "ask.project_description", language(tracker))
         return []
 
 
-class ActionAskCluster(Action):
-    """Propose the routed cluster and advisor with the reason, or list the clusters to choose from."""
+class ValidateEnquiryForm(ListeningForm):
+    """Route descriptions and validate the cluster the visitor confirms or picks; commands are heard."""
 
-    def name(self) -> str:
-        return "action_ask_cluster"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
-        knowledge = services.knowledge()
-        proposed = knowledge.cluster(tracker.get_slot("route_cluster"))
-        if proposed is None:
-            buttons = [cluster_button(c.id, f"{c.name} ({c.full_name})") for c in knowledge.clusters]
-            dispatcher.utter_message(
-                text="Which cluster fits your project best?",
-                buttons=buttons + [cluster_button(NO_CLUSTER, "None of these")],
-            )
-            return []
-        others = [c for c in knowledge.clusters if c.id != proposed.id]
-        dispatcher.utter_message(
-            text=f"This sounds like a project for our {proposed.name} cluster ({proposed.full_name}): "
-            f"{tracker.get_slot('route_reason')}. {tracker.get_slot('advisor_name')} would take it. Is that right?",
-            buttons=[{"title": f"Yes, {proposed.name}", "payload": "/affirm"}]
-            + [cluster_button(c.id, c.name) for c in others]
-            + [cluster_button(NO_CLUSTER, "None of these")],
-        )
-        return []
-
-
-class ValidateEnquiryForm(FormValidationAction):
-    """Route descriptions and validate the cluster the visitor confirms or picks."""
+    steps = ("project_description", "cluster")
 
     def name(self) -> str:
         return "validate_enquiry_form"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        """On activation the message that started the form is the description (and its question is answered);
+        after the enquiry was logged it is a follow-up instead."""
+        said = (tracker.latest_message.get("text") or "").strip()
+        if tracker.active_loop.get("name") == self.form_name() or said.startswith("/") or len(said.split()) < 3:
+            return await super().run(dispatcher, tracker, domain)
+        if tracker.get_slot("enquiry_logged"):
+            return note_followup(dispatcher, tracker, announce=True) + [SlotSet("requested_slot", None),
+                                                                         FollowupAction("action_listen")]
+        if tracker.get_slot("project_description") is not None and tracker.slots_to_validate():
+            return await super().run(dispatcher, tracker, domain)
+        slots = answer_question_part(dispatcher, tracker, said)
+        slots.update(self.validate_project_description(said, dispatcher, tracker, domain))
+        tracker.slots.update(slots)
+        return [SlotSet(k, v) for k, v in slots.items()] + await super().run(dispatcher, tracker, domain)
+
     def validate_project_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = str(value or "").strip()
-        if text.startswith("/") or len(text.split()) < 2:
+        said = str(value or "").strip()
+        heard = self.listen("project_description", said, dispatcher, tracker) if command(said) else None
+        if heard is not None:
+            return heard
+        if said.startswith("/") or len(said.split()) < 2:
             return {"project_description": None}
         draft = tracker.get_slot("project_draft") or ""
-        description = f"{draft} {text}".strip()
-        route = services.knowledge().router.route(description)
-        if route.decision == "vague" and not tracker.get_slot("clarification_asked"):
+        description = f"{draft} {said}".strip()
+        found = route(description, language(tracker))
+        if found.decision == "vague" and not tracker.get_slot("clarification_asked"):
             return {"project_description": None, "clarification_asked": True, "project_draft": description}
-        slots: dict[str, Any] = {"project_description": description, "project_draft": None}
-        if route.best is None:
-            slots.update(route_cluster=None, route_score=None, route_reason=route.reason, cluster=NO_CLUSTER)
-            advisor = advisor_slots(tracker, None)
-            dispatcher.utter_message(
-                text="Your project doesn't fall within one of our clusters' topics, so our general advisor "
-                f"{advisor['advisor_name']} will take it."
-            )
-            return {**slots, **advisor}
-        slots.update(route_cluster=route.best.cluster.id, route_score=route.confidence, route_reason=route.reason)
-        return {**slots, **advisor_slots(tracker, route.best.cluster.id)}
+        slots: dict[str, Any] = {"project_description": description, "project_draft": None, "cluster": None,
+                                 **route_slots(found, tracker)}
+        if not tracker.get_slot("need") and need_in(description):
+            slots["need"] = need_in(description)
+        if found.best is None:
+            say(dispatcher, "route.no_cluster", language(tracker), advisor=slots["advisor_name"])
+            slots["cluster"] = NO_CLUSTER
+        return slots
 
     def validate_cluster(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        knowledge = services.knowledge()
-        choice = str(value or "").strip().lower()
-        if choice == "confirmed":
-            choice = tracker.get_slot("route_cluster") or ""
-        elif choice == "rejected":
-            return {"cluster": None, "route_cluster": None}
-        elif choice not in {c.id for c in knowledge.clusters} | {NO_CLUSTER}:
-            named = [c.id for c in knowledge.clusters if c.name.lower() in choice or c.id in choice]
-            if len(named) != 1:
-                return {"cluster": None, "route_cluster": None}
-            choice = named[0]
-        slots: dict[str, Any] = advisor_slots(tracker, None if choice == NO_CLUSTER else choice)
-        cluster = knowledge.cluster(choice)
-        if cluster and cluster.id != tracker.get_slot("route_cluster"):
-            slots["route_reason"] = "the visitor chose this cluster"
-            slots["route_score"] = None
-        where = f"our {cluster.name} cluster" if cluster else "our general advisor"
-        dispatcher.utter_message(text=f"Thank you. {slots['advisor_name']} ({where}) will take your enquiry.")
-        return {"cluster": choice, **slots}
+        return self.listen("cluster", value, dispatcher, tracker) or choose_cluster(value, dispatcher, tracker)

@@ -8,11 +8,10 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet, UserUtteranceRe
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
-from actions.answers import respond
-from actions.asks import prompts, say
-from actions.contact import AGENCY_CONTACT, reply_time
-from actions.conversation import consecutive_fallbacks, enquiry_record, open_question, transcript
-from handoff.compose import HandoffFacts, handoff_mail
+from actions.answers import note_followup, respond
+from actions.asks import say
+from actions.conversation import consecutive_fallbacks, language
+from actions.notify import submit
 
 REASON_BY_INTENT = {
     "request_human": "visitor_asked",
@@ -20,24 +19,23 @@ REASON_BY_INTENT = {
     "complain": "complaint",
     "confidential": "confidential",
 }
-OPENING = {
-    "visitor_asked": "Of course, I'll pass you to one of our advisors.",
-    "not_helpful": "Sorry that didn't help. I'll pass your question to one of our advisors.",
-    "complaint": "I'm sorry to hear that. A member of staff should handle this, so I'll pass it on.",
-    "confidential": "A confidential project is best discussed with an advisor directly, so I'll pass it on "
-    "without going into details here.",
-    "not_understood": "I'm sorry, I'm not understanding you well. Let me pass you to a person.",
-}
+FORM_PROMPTS = {"name", "organisation", "email", "phone", "need", "consent", "project_description"}
 
 
 def start_handoff(tracker: Tracker, dispatcher: CollectingDispatcher, reason: str) -> list[Any]:
-    """Open the contact form in hand-off mode; a visitor who refused consent is asked once more."""
-    dispatcher.utter_message(text=OPENING[reason])
-    events: list[Any] = [SlotSet("handoff_requested", True), SlotSet("handoff_reason", reason)]
+    """Open the contact form in hand-off mode; a visitor who refused consent is asked once more, with the reason.
+    An enquiry already sent with contact details is not sent twice: the visitor is told who has it."""
+    lang = language(tracker)
+    if tracker.get_slot("enquiry_logged") and tracker.get_slot("consent") and tracker.get_slot("email"):
+        note_followup(dispatcher, tracker)
+        say(dispatcher, "handoff.already", lang, advisor=tracker.get_slot("advisor_name") or "")
+        return [FollowupAction("action_listen")]  # not the contact form the rules go on to
+    say(dispatcher, f"handoff.{reason}", lang)
+    events: list[Any] = [SlotSet("handoff_requested", True), SlotSet("handoff_reason", reason), SlotSet("review", None)]
     if tracker.active_loop.get("name"):
         events.append(ActiveLoop(None))
     if tracker.get_slot("consent") is False:
-        events.append(SlotSet("consent", None))
+        events += [SlotSet("consent", None), SlotSet("consent_asked_again", True)]
     return events + [FollowupAction("contact_form")]
 
 
@@ -53,26 +51,24 @@ class ActionStartHandoff(Action):
 
 
 class ActionFallback(Action):
-    """Say the bot didn't understand (re-asking the form's question); twice in a row, hand off to a person."""
+    """Say the bot didn't understand; twice in a row, hand off to a person."""
 
     def name(self) -> str:
         return "action_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
-        requested = tracker.get_slot("requested_slot")
-        if tracker.active_loop.get("name") and requested in prompts():
-            dispatcher.utter_message(text="Sorry, I didn't catch that.")
-            say(dispatcher, requested)
-            return [UserUtteranceReverted()]
+        lang = language(tracker)
         events, reading = respond(dispatcher, tracker, services.knowledge())
         if events is not None:
             # Unless routing takes over, end the turn as Rasa's own fallback does, so the policy listens
             # instead of predicting this action again. The revert comes first: it undoes every event after
             # the visitor's message, and the answer's slots (what a follow-up refers to) must stay.
             return events if reading.kind == "route" else [UserUtteranceReverted(), *events]
+        if tracker.get_slot("enquiry_logged"):
+            return [UserUtteranceReverted(), *note_followup(dispatcher, tracker, announce=True)]
         if consecutive_fallbacks(tracker) >= 2 and not tracker.get_slot("handoff_requested"):
             return start_handoff(tracker, dispatcher, "not_understood")
-        say(dispatcher, "fallback")
+        say(dispatcher, "fallback", lang)
         return [UserUtteranceReverted()]
 
 
@@ -83,42 +79,7 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
-        settings = services.settings()
-        knowledge = services.knowledge()
         reason = tracker.get_slot("handoff_reason") or "visitor_asked"
-        record = enquiry_record(tracker, settings.privacy_notice_version, status="handed_off", handoff_reason=reason,
-                                bot_unsure=reason in ("not_understood", "not_helpful"))
-        advisor = next((a for a in knowledge.advisors.advisors if a.id == record.advisor_id), None)
-        if advisor is None:
-            advisor = next(a for a in knowledge.advisors.advisors if a.general)
-            record.advisor_id = advisor.id
-        cluster = knowledge.cluster(record.cluster_id)
-        if record.consent:
-            entries = knowledge.index.entries
-            facts = HandoffFacts(
-                conversation_id=tracker.sender_id, reason=reason, question=open_question(tracker),
-                to_addr=advisor.email, advisor_name=advisor.name, name=record.name, email=record.email,
-                phone=record.phone, organisation=record.organisation, profile=record.profile, consent=True,
-                cluster_name=cluster.name if cluster else None, confidence=record.route_score,
-                route_reason=record.route_reason,
-                answered=tuple(entries[t].title for t in tracker.get_slot("answered_topics") or [] if t in entries),
-                transcript=transcript(tracker), console_url=settings.console_url, language=record.language,
-            )
-            record.mails = [handoff_mail(facts)]
-        saved = services.save_enquiry(record)
-        events = [SlotSet("handoff_requested", False), SlotSet("enquiry_logged", True)]
-        if not record.consent:
-            dispatcher.utter_message(
-                text="Without an e-mail address we can't reply to you from here. " + AGENCY_CONTACT
-            )
-        elif saved is None:
-            dispatcher.utter_message(
-                text=f"I couldn't reach our system just now, but your request is kept and will reach "
-                f"{advisor.name} as soon as it is back. They will reply to the e-mail address you gave."
-            )
-        else:
-            dispatcher.utter_message(
-                text=f"Done: I've passed your enquiry to {advisor.name}, who will reply to the e-mail address "
-                f"you gave {reply_time()}."
-            )
-        return events
+        events = submit(dispatcher, tracker, "handoff", reason, status="handed_off", handoff_reason=reason,
+                        bot_unsure=reason in ("not_understood", "not_helpful"))
+        return events + [SlotSet("consent_asked_again", False)]

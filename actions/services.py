@@ -22,8 +22,10 @@ def settings() -> Settings:
 
 @lru_cache(maxsize=1)
 def _store() -> KnowledgeStore:
+    from members.content_store import ContentSource
+
     s = get_settings()
-    return KnowledgeStore(s.knowledge_dir, s.knowledge_cache_dir)
+    return KnowledgeStore(s.knowledge_dir, s.knowledge_cache_dir, ContentSource(s.database_url))
 
 
 def knowledge() -> Knowledge:
@@ -49,7 +51,4 @@ def save_enquiry(record) -> int | None:
     """Write the enquiry now, or keep it in the spool until the database is back (None); its staff e-mails beyond
     the hourly cap for the visitor's client address are held for staff to release."""
     s = get_settings()
-    saved = spool.save(database(), record, s.spool_dir, mail_cap=s.staff_mails_per_address_hour)
-    if saved is not None:
-        spool.replay(database(), s.spool_dir)
-    return saved
+    return spool.save(database(), record, s.spool_dir, mail_cap=s.staff_mails_per_address_hour)

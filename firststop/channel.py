@@ -24,6 +24,7 @@ from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+import bot_texts
 from firststop.rasa_server import ActionServerUnavailable, TrackerStoreUnavailable
 from firststop.settings import SettingsError, get_settings, secret_key
 
@@ -36,13 +37,11 @@ ONLY_HEX = re.compile(r"[0-9a-fA-F]+")
 MIN_DISTINCT_SENDER_CHARACTERS = 8
 JSON_MEDIA_TYPE = "application/json"
 LANGUAGES = {"en", "fr", "de"}
-SOMETHING_WENT_WRONG = "Sorry, something went wrong on our side — please try again."
-NO_REPLY = "Sorry, I have no answer to that. You can ask me a question, describe your project, or ask for a person."
-STORE_UNAVAILABLE = (
-    "We can't reach our records just now, so your message wasn't taken in. "
-    "Please send it again in a minute; nothing you told us before is lost."
-)
-TOO_MANY = "You're sending messages faster than we can take them in. Please wait a moment, then send it again."
+# Visitor-facing texts come from the bot's catalogue (bot_texts/), like everything else the bot says.
+SOMETHING_WENT_WRONG = bot_texts.text("channel.something_went_wrong")
+NO_REPLY = bot_texts.text("channel.no_reply")
+STORE_UNAVAILABLE = bot_texts.text("channel.store_unavailable")
+TOO_MANY = bot_texts.text("channel.too_many")
 TOO_LARGE = "the request is too large: messages are limited to {max_length} characters"
 
 

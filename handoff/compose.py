@@ -1,4 +1,5 @@
-"""Compose the hand-off e-mail: who, what, routed where and why, what the bot answered, the transcript."""
+"""Compose the staff e-mail of an enquiry (a routed lead, a hand-off, a privacy request): who, what they need,
+routed where and why, what the bot answered, consent, language, reply due, the transcript and console links."""
 from __future__ import annotations
 
 import unicodedata
@@ -15,7 +16,10 @@ REASONS = {
     "complaint": "The visitor has a complaint.",
     "confidential": "The visitor wants to discuss a confidential project.",
     "out_of_knowledge": "The question is outside the assistant's knowledge but belongs to the agency.",
+    "project": "A visitor described a project and left their details for the routed advisor.",
+    "privacy": "The visitor asks to see or delete the personal data we hold about them (console: Privacy).",
 }
+LANGUAGE_NAMES = {"en": "English", "fr": "French", "de": "German", "lb": "Luxembourgish"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,10 @@ class HandoffFacts:
     transcript: tuple[Turn, ...] = field(default_factory=tuple)
     console_url: str = ""
     language: str = "en"
+    need: str | None = None  # what the visitor wants from the advisor, in their words
+    summary: str | None = None  # the project description, as first given
+    reply_due: str = ""  # when the visitor was told a person will reply, for staff ("Tuesday 12:30 (Europe/…)")
+    mail_kind: str = "handoff"  # the outbox kind: "handoff", or "enquiry" for every other enquiry
 
 
 # Control characters, surrogates and line/paragraph separators; and the bidi overrides, which can make a header
@@ -65,8 +73,11 @@ def single_line(text: str) -> str:
 
 
 def subject(facts: HandoffFacts) -> str:
-    """'New enquiry — AeroSpace — Acme' (the organisation, else the person, else 'anonymous visitor')."""
+    """'New enquiry — AeroSpace — Acme' (the organisation, else the person, else 'anonymous visitor');
+    'Privacy request — …' for a privacy request."""
     who = single_line(facts.organisation or "") or single_line(facts.name or "") or "anonymous visitor"
+    if facts.reason == "privacy":
+        return single_line(f"Privacy request — {who}")
     return single_line(f"New enquiry — {facts.cluster_name or 'General'} — {who}")
 
 
@@ -74,30 +85,41 @@ def _details(facts: HandoffFacts) -> list[tuple[str, str]]:
     consent = "yes, to store the details and reply" if facts.consent else "no: do not store or reuse"
     routed = "no cluster (general enquiry)"
     if facts.cluster_name:
-        routed = f"{facts.cluster_name} (confidence {facts.confidence or 0:.0%}): {facts.route_reason or ''}"
+        confidence = f" (confidence {facts.confidence:.0%})" if facts.confidence is not None else ""
+        routed = f"{facts.cluster_name}{confidence}: {facts.route_reason or ''}"
     return [
+        ("What they need", facts.need or "—"),
+        ("Project", facts.summary or "—"),
         ("Name", facts.name or "—"),
         ("E-mail", facts.email or "—"),
         ("Phone", facts.phone or "—"),
         ("Organisation", facts.organisation or "—"),
         ("Profile", (facts.profile or "—").replace("_", " ")),
         ("Consent", consent),
-        ("Language", facts.language),
+        ("Language", LANGUAGE_NAMES.get(facts.language, facts.language)),
         ("Routed to", routed),
-        ("Why handed off", REASONS.get(facts.reason, facts.reason)),
+        ("Why handed off" if facts.mail_kind == "handoff" else "Why you get this", REASONS.get(facts.reason, facts.reason)),
         ("Already answered", "; ".join(facts.answered) or "nothing yet"),
+        ("Reply due", facts.reply_due or "—"),
     ]
 
 
 def conversation_link(facts: HandoffFacts) -> str:
+    """The conversation's page in the console."""
     return f"{facts.console_url.rstrip('/')}/conversations/{facts.conversation_id}"
+
+
+def acknowledge_link(facts: HandoffFacts) -> str:
+    """One click for the advisor to say 'I have it' (the console's acknowledge page)."""
+    return conversation_link(facts) + "/acknowledge"
 
 
 def body_text(facts: HandoffFacts) -> str:
     """The plain-text part."""
     lines = [f"Hello {facts.advisor_name},", "", f"Open question: {facts.question}", ""]
     lines += [f"{label}: {value}" for label, value in _details(facts)]
-    lines += ["", f"Conversation in the console: {conversation_link(facts)}", "", "Transcript:"]
+    lines += ["", f"Acknowledge (one click): {acknowledge_link(facts)}",
+              f"Conversation in the console: {conversation_link(facts)}", "", "Transcript:"]
     lines += [f"[{t.at}] {t.speaker}: {t.text}" for t in facts.transcript]
     lines += ["", "Reply to this e-mail to answer the visitor directly." if facts.email else
               "The visitor left no e-mail address; see the console for what can be done."]
@@ -111,10 +133,12 @@ def body_html(facts: HandoffFacts) -> str:
         f"<p><small>{escape(t.at)}</small> <b>{escape(t.speaker)}</b>: {escape(t.text)}</p>" for t in facts.transcript
     )
     link = escape(conversation_link(facts), quote=True)
+    acknowledge = escape(acknowledge_link(facts), quote=True)
     return (
         f"<html><body><p>Hello {escape(facts.advisor_name)},</p>"
         f"<p><b>Open question:</b> {escape(facts.question)}</p><table>{rows}</table>"
-        f"<p><a href=\"{link}\">Open the conversation in the console</a></p>"
+        f"<p><a href=\"{acknowledge}\">Acknowledge (one click)</a> · "
+        f"<a href=\"{link}\">Open the conversation in the console</a></p>"
         f"<h3>Transcript</h3>{turns}</body></html>"
     )
 
@@ -122,7 +146,7 @@ def body_html(facts: HandoffFacts) -> str:
 def handoff_mail(facts: HandoffFacts, domain: str = "firststop.example.org") -> MailDraft:
     """The outbox draft, with a Message-ID fixed now so any resend carries the same one."""
     return MailDraft(
-        kind="handoff",
+        kind=facts.mail_kind,
         message_id=f"<{uuid.uuid4().hex}@{domain}>",
         to_addr=single_line(facts.to_addr),
         reply_to=single_line(facts.email) if facts.consent and facts.email else None,

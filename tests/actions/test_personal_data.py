@@ -40,13 +40,13 @@ def test_asking_for_a_person_in_a_completed_conversation_does_not_reveal_the_add
     # Someone posting with the victim's conversation id asks for a person: the contact form is already complete,
     # so the hand-off runs at once and says who will reply, and to what.
     replies = run(actions.handoff.ActionHandoff(), COMPLETED)
-    assert any("passed your enquiry" in r and "the e-mail address you gave" in r for r in replies), replies
+    assert any("sent your enquiry" in r and "the e-mail address you gave" in r for r in replies), replies
     assert_nothing_read_back(replies)
 
 
 def test_logging_the_contact_does_not_read_the_details_back(actions_db):
     replies = run(actions.contact.ActionLogContact(), COMPLETED, sender_id=uuid.uuid4().hex)
-    assert any("enquiry is logged" in r and "the e-mail address you gave" in r for r in replies), replies
+    assert any("sent your enquiry" in r and "the e-mail address you gave" in r for r in replies), replies
     assert_nothing_read_back(replies)
 
 

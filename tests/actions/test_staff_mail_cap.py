@@ -40,7 +40,7 @@ def test_mails_beyond_the_cap_are_held_but_the_enquiries_logged_and_the_visitor_
     runs = [hand_off(CLIENT_KEY) for _ in range(4)]
     other, _ = hand_off(OTHER_CLIENT)
     for _, replies in runs:
-        assert any("passed your enquiry" in r for r in replies), replies
+        assert any("sent your enquiry" in r for r in replies), replies
     mails = outbox_by_conversation(db_url)
     assert len(mails) == 5  # every enquiry is logged with its e-mail
     assert [mails[c].status for c, _ in runs] == ["pending", "pending", "held", "held"]

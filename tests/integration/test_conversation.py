@@ -26,11 +26,12 @@ def test_project_is_routed_and_the_contact_logged(stack, sender_id):
     assert "SurfMat" in reply and "Is that right?" in reply
     assert "may we store" in stack.say(sender_id, "yes").lower()
     stack.say(sender_id, "yes")
-    stack.say(sender_id, '/inform{"profile":"sme"}')
     stack.say(sender_id, "Jane Doe")
     stack.say(sender_id, "Acme Coatings SA")
-    stack.say(sender_id, "jane@acme-coatings.example")
-    final = stack.say(sender_id, "skip")
+    assert "help you with" in stack.say(sender_id, "jane@acme-coatings.example")
+    review = stack.say(sender_id, "Funding for a pilot line")
+    assert "Here is what I'll send" in review and "jane@acme-coatings.example" not in review  # masked
+    final = stack.say(sender_id, "/affirm")
     assert "Thank you!" in final and "the e-mail address you gave" in final
     assert "Jane Doe" not in final and "jane@acme-coatings.example" not in final  # never read back (finding 5)
     (enquiry,) = stack.enquiries(sender_id)
@@ -42,12 +43,12 @@ def test_project_is_routed_and_the_contact_logged(stack, sender_id):
 def test_asking_for_a_person_sends_an_email_to_staff(stack, sender_id):
     assert "advisors" in stack.say(sender_id, "I want to talk to someone about EU research funding")
     stack.say(sender_id, "yes")
-    stack.say(sender_id, '/inform{"profile":"researcher"}')
     stack.say(sender_id, "Marc Weber")
     stack.say(sender_id, "none")
     stack.say(sender_id, "marc.weber@research.example")
-    final = stack.say(sender_id, "skip")
-    assert "passed your enquiry" in final
+    stack.say(sender_id, "Which EU programme fits our research")
+    final = stack.say(sender_id, "/affirm")
+    assert "sent your enquiry" in final
     mails = stack.mails_replying_to("marc.weber@research.example")
     assert mails, "the hand-off e-mail did not reach the SMTP server"
     mail = mails[0]

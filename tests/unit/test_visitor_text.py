@@ -43,10 +43,10 @@ def _visitor_texts():
         for part, text in (("title", entry.title), ("answer", cited(entry, entry.answer)),
                            ("more", cited(entry, entry.more) if entry.more else "")):
             yield f"entry {entry.id} {part}", text
-    prompts = yaml.safe_load((ROOT / "actions" / "prompts.yml").read_text(encoding="utf-8"))
-    for key, value in prompts.items():
-        for text in _strings(value):
-            yield f"prompt {key}", text
+    for catalogue in sorted((ROOT / "bot_texts").glob("*.yml")):  # every text the bot says, per language
+        for key, value in yaml.safe_load(catalogue.read_text(encoding="utf-8")).items():
+            for text in _strings(value):
+                yield f"{catalogue.stem} {key}", text
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     for key, variants in (domain.get("responses") or {}).items():
         for text in _strings(variants):

@@ -1,0 +1,104 @@
+"""A form that listens: while it asks for free text, the text is the answer unless it is an explicit command
+(actions.commands); commands and corrections are handled here, in the validation, never by an intent guess."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import services
+from actions.answers import answer_slots
+from actions.asks import say, text
+from actions.commands import Command, command
+from actions.conversation import language
+from actions.routes import reroute
+
+# Pseudo-slots a validation returns to steer the form; run() turns them into events and never stores them.
+END = "form_end"  # the form stops (requested_slot None), then the bot listens
+FOLLOWUP = "form_followup"  # the form stops, then this action runs
+CONTROL = {END, FOLLOWUP}
+
+
+def looks_like_question(said: str) -> bool:
+    """A question typed where a short answer was asked ('how much funding can we get?')."""
+    return said.rstrip().endswith("?") and len(said.split()) >= 3
+
+
+class ListeningForm(FormValidationAction, ABC):
+    """Validation that hears commands first; subclasses list their steps in `steps` for 'go back'."""
+
+    steps: tuple[str, ...] = ()
+
+    @abstractmethod
+    def name(self) -> str:
+        """validate_<form>."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        events = await super().run(dispatcher, tracker, domain)
+        control = {e["name"]: e["value"] for e in events if e.get("event") == "slot" and e.get("name") in CONTROL}
+        kept = [e for e in events if not (e.get("event") == "slot" and e.get("name") in CONTROL)]
+        if not any(control.values()):
+            return kept
+        kept = [e for e in kept if not (e.get("event") == "slot" and e.get("name") == "requested_slot")]
+        return kept + [SlotSet("requested_slot", None), FollowupAction(control.get(FOLLOWUP) or "action_listen")]
+
+    def previous_step(self, slot: str, tracker: Tracker) -> str | None:
+        """The step before `slot` that the visitor answered (for 'go back')."""
+        if slot not in self.steps:
+            return None
+        earlier = [s for s in self.steps[: self.steps.index(slot)] if tracker.get_slot(s) is not None]
+        return earlier[-1] if earlier else None
+
+    def to_person(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        """'Talk to a person' typed at this step."""
+        return {slot: None, FOLLOWUP: "action_start_handoff"}
+
+    def listen(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any] | None:
+        """The slots a command at this step sets, or None when the text is to be checked as the answer."""
+        said = str(value or "").strip()
+        found = command(said)
+        if found is None or found.kind in ("affirm", "deny"):
+            if slot not in ("need", "project_description", "cluster") and looks_like_question(said):
+                return {slot: None, **self.answer_inline(said, dispatcher, tracker)}
+            return None
+        return self.obey(found, slot, dispatcher, tracker)
+
+    def obey(self, found: Command, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        """Carry out a command typed at `slot`."""
+        lang = language(tracker)
+        if found.kind in ("cancel", "only_questions"):
+            say(dispatcher, "cancelled" if found.kind == "cancel" else "only_questions", lang)
+            return {slot: None, "review": None, "handoff_requested": False, END: True}
+        if found.kind == "human":
+            return self.to_person(slot, dispatcher, tracker)
+        if found.kind == "back":
+            before = self.previous_step(slot, tracker)
+            say(dispatcher, "form.back", lang)
+            return {slot: None, **({before: None} if before else {})}
+        if found.kind == "reroute":
+            return {slot: None, "review": None, **reroute(found.text, dispatcher, tracker)}
+        field = found.field or slot
+        if field not in self.steps:
+            say(dispatcher, "not_caught", lang)
+            return {slot: None}
+        say(dispatcher, "form.change", lang, label=text(f"field.{field}", lang))
+        slots: dict[str, Any] = {slot: None, "review": None, field: None}
+        if found.text:  # 'my e-mail should be jane@acme.lu': the new value, checked as an answer
+            validate = getattr(self, f"validate_{field}", None)
+            if validate is not None:
+                slots.update(validate(found.text, dispatcher, tracker, {}))
+        if field == "cluster":
+            slots["route_cluster"] = None
+        return slots
+
+    def answer_inline(self, said: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        """Answer a question asked at a step (the step is then asked again)."""
+        answer = services.knowledge().index.answer(said, tracker.get_slot("last_topic"))
+        if answer.best is None:
+            say(dispatcher, "not_caught", language(tracker))
+            return {}
+        return answer_slots(dispatcher, tracker, answer.best.entry)

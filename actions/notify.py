@@ -1,0 +1,99 @@
+"""Send an enquiry on: the record with its staff e-mail (same transaction, exactly once), the reply promise the
+visitor is told and the console tracks, and what the visitor hears."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import services
+from actions.asks import say, text
+from actions.conversation import enquiry_record, language, transcript
+from handoff import schedule
+from handoff.compose import HandoffFacts, handoff_mail
+from members.enquiries import EnquiryRecord
+
+log = logging.getLogger(__name__)
+# The outbox kind of each enquiry kind's staff e-mail (one per kind and enquiry: a privacy request made after a
+# lead in the same conversation is still mailed).
+MAIL_KINDS = {"handoff": "handoff", "privacy": "privacy"}
+
+
+def reply_promise(now: datetime | None = None) -> tuple[datetime, str]:
+    """(when a person will have replied, the same in words for the visitor), from the working hours."""
+    s = services.settings()
+    now = now or datetime.now(timezone.utc)
+    args = (now, s.working_days, s.working_start, s.working_end, s.timezone, s.reply_within_hours)
+    return schedule.reply_due(*args), schedule.describe_reply(*args)
+
+
+def _staff_due(due: datetime) -> str:
+    s = services.settings()
+    describe = getattr(schedule, "describe_due", None)
+    return describe(due, datetime.now(timezone.utc), s.timezone) if describe else due.isoformat()
+
+
+def _mail(tracker: Tracker, record: EnquiryRecord, reason: str, to_addr: str, to_name: str, due: datetime):
+    """The staff e-mail for this enquiry: kind "handoff" for a hand-off, "privacy" for a privacy request, "enquiry"
+    for every other one."""
+    knowledge, settings = services.knowledge(), services.settings()
+    cluster = knowledge.cluster(record.cluster_id)
+    entries = knowledge.index.entries
+    return handoff_mail(HandoffFacts(
+        conversation_id=tracker.sender_id, reason=reason, question=record.need or record.question or record.summary,
+        to_addr=to_addr, advisor_name=to_name, name=record.name, email=record.email, phone=record.phone,
+        organisation=record.organisation, profile=record.profile, consent=True,
+        cluster_name=f"{cluster.name} ({cluster.full_name})" if cluster else None, confidence=record.route_score,
+        route_reason=record.route_reason,
+        answered=tuple(entries[t].title for t in tracker.get_slot("answered_topics") or [] if t in entries),
+        transcript=transcript(tracker), console_url=settings.console_url, language=record.language,
+        need=record.need, summary=record.summary, reply_due=_staff_due(due),
+        mail_kind=MAIL_KINDS.get(record.kind or "", "enquiry"),
+    ))
+
+
+def submit(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, reason: str, **overrides: Any) -> list[Any]:
+    """Log the conversation's enquiry of `kind` once; with contact details, mail its advisor (a privacy request:
+    the general inbox) and tell the visitor who replies by when; without, say honestly that nobody can."""
+    settings, knowledge = services.settings(), services.knowledge()
+    lang = language(tracker)
+    record = enquiry_record(tracker, settings.privacy_notice_version, kind=kind, **overrides)
+    if kind == "privacy":
+        record.summary = record.need or record.question or ""
+    advisor = next((a for a in knowledge.advisors.advisors if a.id == record.advisor_id), None)
+    if advisor is None:
+        advisor = next(a for a in knowledge.advisors.advisors if a.general)
+        record.advisor_id = advisor.id
+    reachable = bool(record.consent and record.email)
+    due, when = reply_promise()
+    if reachable:
+        record.reply_due = due.isoformat()
+        to_addr, to_name = ((settings.general_inbox, "privacy team") if kind == "privacy"
+                            else (advisor.email, advisor.name))
+        record.mails = [_mail(tracker, record, reason, to_addr, to_name, due)]
+    saved = services.save_enquiry(record)
+    log.info("enquiry %s kind=%s mailed=%s saved=%s", tracker.sender_id, kind, reachable, saved is not None)
+    who = text("privacy.team", lang) if kind == "privacy" else advisor.name
+    if not reachable:
+        say(dispatcher, "logged.anonymous", lang, agency_contact=text("agency_contact", lang))
+    elif saved is None:
+        say(dispatcher, "logged.queued", lang, advisor=who)
+    elif kind == "privacy":
+        say(dispatcher, "privacy.done", lang, email=record.email, when=when)
+    else:
+        say(dispatcher, "logged.mailed", lang, advisor=who, email=record.email, when=when)
+    return [SlotSet("enquiry_logged", True), SlotSet("handoff_requested", False), SlotSet("review", None),
+            SlotSet("enquiry_kind", kind)]
+
+
+def add_followup(tracker: Tracker) -> None:
+    """Write the enquiry again with its follow-ups (log_enquiry appends the new ones; nothing is mailed again)."""
+    kind = tracker.get_slot("enquiry_kind") or "project"
+    record = enquiry_record(tracker, services.settings().privacy_notice_version, kind=kind,
+                            status="handed_off" if kind == "handoff" else "new")
+    services.save_enquiry(record)
+    log.info("enquiry %s follow-up %d added", tracker.sender_id, len(record.followups))

@@ -1,0 +1,147 @@
+"""Routing as the visitor reads it: the cluster and advisor slots, the proposal with its reason in the visitor's
+words, the runner-up when it is close, and a correction ('it's more about X') re-routed."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import services
+from actions.asks import say, text
+from actions.commands import payload, yes_or_no
+from actions.conversation import intent_of, language
+from knowledge.routing import choose_advisor
+
+NO_CLUSTER = "none"
+
+
+def cluster_button(cluster_id: str, title: str) -> dict[str, str]:
+    """A button that picks a cluster."""
+    return {"title": title, "payload": "/inform" + json.dumps({"cluster": cluster_id})}
+
+
+def full_title(cluster) -> str:
+    """'AeroSpace (Aeronautic and Aerospace Technologies)': what a button shows."""
+    return f"{cluster.name} ({cluster.full_name})"
+
+
+def advisor_slots(tracker: Tracker, cluster_id: str | None) -> dict[str, str]:
+    """Choose the advisor for the cluster (general advisor for none): the slots that remember them."""
+    knowledge = services.knowledge()
+    advisor = choose_advisor(knowledge.advisors, cluster_id, language(tracker), services.advisor_load())
+    return {"advisor_id": advisor.id, "advisor_name": advisor.name}
+
+
+def route(description: str, lang: str):
+    """The router's decision for a description (the router takes the language when it knows it)."""
+    router = services.knowledge().router
+    try:
+        return router.route(description, lang)
+    except TypeError:  # a router without languages
+        return router.route(description)
+
+
+def terms_phrase(terms: tuple[str, ...] | list[str]) -> str:
+    """'satellites', 'satellites and antennas', 'a, b and c': each term once, as written."""
+    seen: list[str] = []
+    for term in terms:
+        if term.lower() not in {s.lower() for s in seen}:
+            seen.append(term)
+    seen = seen[:3]
+    return seen[0] if len(seen) == 1 else f"{', '.join(seen[:-1])} and {seen[-1]}" if seen else ""
+
+
+def route_slots(found, tracker: Tracker) -> dict[str, Any]:
+    """The slots a routing decision sets: proposed cluster, its reason (the visitor's words), the runner-up."""
+    best = found.best
+    if best is None:
+        return {"route_cluster": None, "route_score": None, "route_reason": found.reason, "route_terms": None,
+                "route_runner_up": None, **advisor_slots(tracker, None)}
+    close = list(getattr(found, "close", ()) or ())
+    runner_up = next((c.id for c in close if c.id != best.cluster.id), None)
+    return {"route_cluster": best.cluster.id, "route_score": found.confidence, "route_reason": found.reason,
+            "route_terms": terms_phrase(getattr(found, "terms", None) or best.terms) or None,
+            "route_runner_up": runner_up, **advisor_slots(tracker, best.cluster.id)}
+
+
+def named_cluster(said: str) -> str | None:
+    """The one cluster a text names (id, name or full name), else None."""
+    lowered = said.lower()
+    named = [c.id for c in services.knowledge().clusters
+             if re.search(rf"\b({re.escape(c.id)}|{re.escape(c.name.lower())}|{re.escape(c.full_name.lower())})\b", lowered)]
+    return named[0] if len(named) == 1 else None
+
+
+def reroute(said: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """Route again from the visitor's correction; the cluster it names, or the one its words fit. When neither
+    is clear, the cluster is asked again (the list of clusters)."""
+    knowledge = services.knowledge()
+    cluster_id = named_cluster(said)
+    if cluster_id is None:
+        found = route(said, language(tracker))
+        cluster_id = found.best.cluster.id if found.best else None
+    if cluster_id is None:
+        return {"cluster": None, "route_cluster": None, "route_runner_up": None}
+    cluster = knowledge.cluster(cluster_id)
+    slots = {"cluster": cluster_id, "route_cluster": cluster_id, "route_score": None, "route_runner_up": None,
+             "route_reason": "the visitor corrected the routing", **advisor_slots(tracker, cluster_id)}
+    say(dispatcher, "route.rerouted", language(tracker), cluster=cluster.name, full_name=cluster.full_name,
+        advisor=slots["advisor_name"])
+    return slots
+
+
+def propose(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Propose the routed cluster and advisor with the reason (and the runner-up when close), or list them all."""
+    knowledge, lang = services.knowledge(), language(tracker)
+    proposed = knowledge.cluster(tracker.get_slot("route_cluster"))
+    none = cluster_button(NO_CLUSTER, text("route.none_button", lang))
+    if proposed is None:
+        buttons = [cluster_button(c.id, full_title(c)) for c in knowledge.clusters]
+        say(dispatcher, "ask.cluster.choose", lang, buttons=buttons + [none])
+        return
+    terms = tracker.get_slot("route_terms")
+    because = text("route.because", lang, terms=terms) if terms else ""
+    runner_up = knowledge.cluster(tracker.get_slot("route_runner_up"))
+    others = [c for c in knowledge.clusters if c.id not in (proposed.id, getattr(runner_up, "id", None))]
+    first = [{"title": text("route.confirm_button", lang, cluster=full_title(proposed)), "payload": "/affirm"}]
+    if runner_up is not None:
+        first.append(cluster_button(runner_up.id, full_title(runner_up)))
+    buttons = first + [cluster_button(c.id, full_title(c)) for c in others] + [none]
+    params = {"cluster": proposed.name, "full_name": proposed.full_name, "because": because,
+              "advisor": tracker.get_slot("advisor_name")}
+    if runner_up is not None:
+        say(dispatcher, "ask.cluster.proposed_close", lang, buttons=buttons, runner_up=runner_up.name,
+            runner_up_full_name=runner_up.full_name, **params)
+    else:
+        say(dispatcher, "ask.cluster.proposed", lang, buttons=buttons, **params)
+
+
+def choose_cluster(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """The cluster the visitor confirmed (yes), clicked or named; a 'no' shows the whole list."""
+    knowledge, lang = services.knowledge(), language(tracker)
+    said = str(value or "").strip()
+    button = payload(said)
+    choice: str | None = None
+    if button and button[0] == "inform" and button[1].get("cluster"):
+        choice = str(button[1]["cluster"]).lower()
+    elif yes_or_no(said, intent_of(tracker)) is True:
+        choice = tracker.get_slot("route_cluster")
+    elif yes_or_no(said, intent_of(tracker)) is False:
+        return {"cluster": None, "route_cluster": None, "route_runner_up": None}
+    else:
+        choice = named_cluster(said)
+    if choice not in {c.id for c in knowledge.clusters} | {NO_CLUSTER}:
+        if len(said.split()) >= 3:  # words about the project: route them
+            return reroute(said, dispatcher, tracker)
+        say(dispatcher, "not_caught", lang)
+        return {"cluster": None}
+    slots: dict[str, Any] = advisor_slots(tracker, None if choice == NO_CLUSTER else choice)
+    cluster = knowledge.cluster(choice)
+    if cluster and cluster.id != tracker.get_slot("route_cluster"):
+        slots.update(route_reason="the visitor chose this cluster", route_score=None, route_cluster=cluster.id)
+    where = text("route.where.cluster", lang, cluster=cluster.name) if cluster else text("route.where.general", lang)
+    say(dispatcher, "route.chosen", lang, advisor=slots["advisor_name"], where=where)
+    return {"cluster": choice, **slots}
