@@ -1,4 +1,5 @@
-"""Seed data for the console's tests and benchmark: Rasa `events` rows and enquiries written directly."""
+"""Rasa-shaped `events` rows and enquiries written directly: seed data for the console's tests, its benchmark
+and demos."""
 from __future__ import annotations
 
 import json

@@ -13,7 +13,7 @@ from console.accounts import set_account
 from firststop.settings import get_settings
 from members.db import engine_for
 from members.models import Contact, Organisation, OutboxMessage
-from tests.console.seed import (
+from members.seed import (
     action_event,
     add_enquiry,
     add_events,

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 import time
 
+from members.seed import add_events, bot_event, user_event
 from tests.console.conftest import XSS, index_round
-from tests.console.seed import add_events, bot_event, user_event
 
 
 def svg_titles(html: str, chart_id: str) -> list[str]:

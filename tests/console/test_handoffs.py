@@ -10,8 +10,8 @@ from sqlalchemy import select
 from handoff.sender import deliver_due, smtp_factory
 from handoff.sender import now as sender_now
 from members.models import Enquiry, EnquiryActivity, OutboxMessage
+from members.seed import add_enquiry
 from tests.console.conftest import post
-from tests.console.seed import add_enquiry
 
 
 def _send(db, smtp_server) -> dict:

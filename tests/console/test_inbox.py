@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from members.seed import add_enquiry
 from tests.console.conftest import post
-from tests.console.seed import add_enquiry
 
 LINK = re.compile(r'href="/console/conversations/([^"#]+)"')
 
@@ -66,8 +66,8 @@ def test_full_text_search_over_transcripts(logged_in, seeded, words, expected):
 
 
 def test_search_finds_messages_written_after_the_first_search(logged_in, seeded, db):
+    from members.seed import add_events, user_event
     from tests.console.conftest import index_round
-    from tests.console.seed import add_events, user_event
 
     assert listed(logged_in.get("/console/?q=hydrogen")) == []
     with db.begin() as session:

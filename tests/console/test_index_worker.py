@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from members.models import ConversationIndex
+from members.seed import add_events, user_event
 from tests.console.conftest import index_round
-from tests.console.seed import add_events, user_event
 
 
 def test_a_console_search_does_not_write_the_index(app, db, logged_in):

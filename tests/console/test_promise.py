@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from handoff.reminders import ReminderPolicy, acknowledge_link, remind_due
 from members.models import Enquiry, EnquiryActivity, StaffUser
+from members.seed import add_enquiry
 from tests.console.conftest import ADVISOR, csrf_of, post
-from tests.console.seed import add_enquiry
 
 NOW = datetime.now(timezone.utc)
 POLICY = ReminderPolicy((1, 2, 3, 4, 5, 6, 7), time(0, 0), time(23, 59), "Europe/Luxembourg", 4,

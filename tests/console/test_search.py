@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from console import search
 from members.models import ConversationIndex, UnansweredQuestion
-from tests.console.seed import add_events, bot_event, user_event
+from members.seed import add_events, bot_event, user_event
 
 
 def test_refresh_reads_only_new_messages_and_is_idempotent(app, db):
