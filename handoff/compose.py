@@ -81,13 +81,16 @@ def subject(facts: HandoffFacts) -> str:
     return single_line(f"New enquiry — {facts.cluster_name or 'General'} — {who}")
 
 
+OPTIONAL = frozenset({"Project", "Phone", "Profile"})  # rows left out when the visitor gave nothing
+
+
 def _details(facts: HandoffFacts) -> list[tuple[str, str]]:
     consent = "yes, to store the details and reply" if facts.consent else "no: do not store or reuse"
     routed = "no cluster (general enquiry)"
     if facts.cluster_name:
         confidence = f" (confidence {facts.confidence:.0%})" if facts.confidence is not None else ""
         routed = f"{facts.cluster_name}{confidence}: {facts.route_reason or ''}"
-    return [
+    rows = [
         ("What they need", facts.need or "—"),
         ("Project", facts.summary or "—"),
         ("Name", facts.name or "—"),
@@ -102,6 +105,13 @@ def _details(facts: HandoffFacts) -> list[tuple[str, str]]:
         ("Already answered", "; ".join(facts.answered) or "nothing yet"),
         ("Reply due", facts.reply_due or "—"),
     ]
+    return [(label, value) for label, value in rows if not (label in OPTIONAL and value == "—")]
+
+
+def _opening(facts: HandoffFacts) -> str | None:
+    """The visitor's open question, unless it only repeats what they need."""
+    question = (facts.question or "").strip()
+    return question if question and question != (facts.need or "").strip() else None
 
 
 def conversation_link(facts: HandoffFacts) -> str:
@@ -116,7 +126,9 @@ def acknowledge_link(facts: HandoffFacts) -> str:
 
 def body_text(facts: HandoffFacts) -> str:
     """The plain-text part."""
-    lines = [f"Hello {facts.advisor_name},", "", f"Open question: {facts.question}", ""]
+    lines = [f"Hello {facts.advisor_name},", ""]
+    if _opening(facts):
+        lines += [f"Open question: {_opening(facts)}", ""]
     lines += [f"{label}: {value}" for label, value in _details(facts)]
     lines += ["", f"Acknowledge (one click): {acknowledge_link(facts)}",
               f"Conversation in the console: {conversation_link(facts)}", "", "Transcript:"]
@@ -136,7 +148,8 @@ def body_html(facts: HandoffFacts) -> str:
     acknowledge = escape(acknowledge_link(facts), quote=True)
     return (
         f"<html><body><p>Hello {escape(facts.advisor_name)},</p>"
-        f"<p><b>Open question:</b> {escape(facts.question)}</p><table>{rows}</table>"
+        + (f"<p><b>Open question:</b> {escape(_opening(facts))}</p>" if _opening(facts) else "")
+        + f"<table>{rows}</table>"
         f"<p><a href=\"{acknowledge}\">Acknowledge (one click)</a> · "
         f"<a href=\"{link}\">Open the conversation in the console</a></p>"
         f"<h3>Transcript</h3>{turns}</body></html>"

@@ -50,3 +50,15 @@ def test_reply_time_inside_and_outside_working_hours():
     friday_evening = datetime(2026, 11, 27, 19, 0, tzinfo=timezone.utc)
     assert describe_reply(tuesday_noon, days, start, end, tz, 4) == "within 4 working hours, by 16:00 today"
     assert describe_reply(friday_evening, days, start, end, tz, 4) == "within 4 working hours, by Monday 12:30"
+
+
+def test_the_mail_says_the_need_once_and_leaves_out_what_the_visitor_did_not_give():
+    facts = replace(FACTS, question="Find funding for a pilot line", need="Find funding for a pilot line",
+                    phone=None, profile=None)
+    mail = handoff_mail(facts)
+    assert "Open question" not in mail.body_text and "Open question" not in mail.body_html
+    assert mail.body_text.count("Find funding for a pilot line") == 1
+    assert "Phone:" not in mail.body_text and "Profile:" not in mail.body_text
+    assert "Name: Jane <b>Doe</b>" in mail.body_text and "E-mail: jane@acme.example" in mail.body_text
+    asked = handoff_mail(replace(facts, question="Is there a deadline?"))
+    assert "Open question: Is there a deadline?" in asked.body_text
