@@ -44,14 +44,14 @@ def route(description: str, lang: str):
         return router.route(description)
 
 
-def terms_phrase(terms: tuple[str, ...] | list[str]) -> str:
-    """'satellites', 'satellites and antennas', 'a, b and c': each term once, as written."""
+def terms_phrase(terms: tuple[str, ...] | list[str], lang: str = "en") -> str:
+    """'satellites', 'satellites and antennas', 'a, b and c' (in `lang`): each term once, as written."""
     seen: list[str] = []
     for term in terms:
         if term.lower() not in {s.lower() for s in seen}:
             seen.append(term)
     seen = seen[:3]
-    return seen[0] if len(seen) == 1 else f"{', '.join(seen[:-1])} and {seen[-1]}" if seen else ""
+    return seen[0] if len(seen) == 1 else text("list.and", lang, first=", ".join(seen[:-1]), last=seen[-1]) if seen else ""
 
 
 def route_slots(found, tracker: Tracker) -> dict[str, Any]:
@@ -63,7 +63,7 @@ def route_slots(found, tracker: Tracker) -> dict[str, Any]:
     close = list(getattr(found, "close", ()) or ())
     runner_up = next((c.id for c in close if c.id != best.cluster.id), None)
     return {"route_cluster": best.cluster.id, "route_score": found.confidence, "route_reason": found.reason,
-            "route_terms": terms_phrase(getattr(found, "terms", None) or best.terms) or None,
+            "route_terms": terms_phrase(getattr(found, "terms", None) or best.terms, language(tracker)) or None,
             "route_runner_up": runner_up, **advisor_slots(tracker, best.cluster.id)}
 
 
@@ -105,11 +105,11 @@ def propose(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     terms = tracker.get_slot("route_terms")
     because = text("route.because", lang, terms=terms) if terms else ""
     runner_up = knowledge.cluster(tracker.get_slot("route_runner_up"))
-    others = [c for c in knowledge.clusters if c.id not in (proposed.id, getattr(runner_up, "id", None))]
-    first = [{"title": text("route.confirm_button", lang, cluster=full_title(proposed)), "payload": "/affirm"}]
+    # A few choices, not a wall of eight: the proposal, the close runner-up, the whole list one click away.
+    buttons = [{"title": text("route.confirm_button", lang, cluster=full_title(proposed)), "payload": "/affirm"}]
     if runner_up is not None:
-        first.append(cluster_button(runner_up.id, full_title(runner_up)))
-    buttons = first + [cluster_button(c.id, full_title(c)) for c in others] + [none]
+        buttons.append(cluster_button(runner_up.id, full_title(runner_up)))
+    buttons += [{"title": text("route.other_button", lang), "payload": "/deny"}, none]
     params = {"cluster": proposed.name, "full_name": proposed.full_name, "because": because,
               "advisor": tracker.get_slot("advisor_name")}
     if runner_up is not None:
