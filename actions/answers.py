@@ -10,9 +10,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+import bot_texts
 from actions import services
-from actions.asks import say, text
-from actions.conversation import language
+from actions.asks import offer_answer_language, say, text
+from actions.conversation import answer_language, language, language_events
 from actions.notify import add_followup
 from knowledge.content import Entry
 from knowledge.understanding import Reading, read_question
@@ -29,28 +30,41 @@ def talk_to_person(lang: str) -> dict[str, str]:
     return {"title": text("button.talk_to_person", lang), "payload": "/request_human"}
 
 
-def topic_button(entry: Entry) -> dict[str, str]:
-    """A button that asks for one knowledge entry."""
-    return {"title": entry.title, "payload": "/ask_question" + json.dumps({"topic": entry.id})}
+def topic_button(entry: Entry, lang: str = "en") -> dict[str, str]:
+    """A button that asks for one knowledge entry, titled in `lang` (English when it has no translation)."""
+    return {"title": entry.in_language(lang)[0], "payload": "/ask_question" + json.dumps({"topic": entry.id})}
 
 
-def checked_on(entry: Entry) -> str:
-    """'3 November 2026'."""
-    return f"{entry.checked.day} {entry.checked:%B %Y}"
+def checked_on(entry: Entry, lang: str = "en") -> str:
+    """'3 November 2026', '3 novembre 2026', '3. November 2026'."""
+    month = bot_texts.entry("months", lang)["names"][entry.checked.month - 1]
+    return text("date", lang, day=entry.checked.day, month=month, year=entry.checked.year)
 
 
 def cited(entry: Entry, answer: str, lang: str = "en") -> str:
     """The answer followed by its official source as a link and the date it was checked (never the staff note)."""
     return text("answer.source", lang, answer=answer, source_title=entry.source_title, source_url=entry.source_url,
-                checked=checked_on(entry))
+                checked=checked_on(entry, lang))
+
+
+def say_entry(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry, part: str,
+              buttons: list[dict]) -> None:
+    """Say the entry's answer (`part` "answer" or "more") in the visitor's answer language with its source; when it
+    has no translation, first say so in the visitor's language, then give the English."""
+    lang, written = language(tracker), answer_language(tracker)
+    offer_answer_language(dispatcher, tracker)
+    _, answer, more, fell_back = entry.in_language(written)
+    if fell_back:
+        say(dispatcher, "answer.untranslated", lang, in_language=text(f"language.in.{written}", lang))
+    say(dispatcher, "answer.source", lang, buttons=buttons, answer=answer if part == "answer" else more,
+        source_title=entry.source_title, source_url=entry.source_url, checked=checked_on(entry, lang))
 
 
 def answer_slots(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry) -> dict[str, Any]:
     """Give the entry's answer with its source; the slots that remember it for follow-ups."""
     lang = language(tracker)
     buttons = [{"title": text("button.tell_me_more", lang), "payload": "/tell_me_more"}] if entry.more or entry.related else []
-    say(dispatcher, "answer.source", lang, buttons=buttons + [talk_to_person(lang)], answer=entry.answer,
-        source_title=entry.source_title, source_url=entry.source_url, checked=checked_on(entry))
+    say_entry(dispatcher, tracker, entry, "answer", buttons + [talk_to_person(lang)])
     answered = list(tracker.get_slot("answered_topics") or [])
     if entry.id not in answered:
         answered.append(entry.id)
@@ -73,7 +87,7 @@ def question_part(said: str) -> str | None:
 def answer_question_part(dispatcher: CollectingDispatcher, tracker: Tracker, description: str) -> dict[str, Any]:
     """Answer the question a project description also asks, if the knowledge base can (the slots it sets)."""
     asked = question_part(description)
-    answer = services.knowledge().index.answer(asked, tracker.get_slot("last_topic")) if asked else None
+    answer = services.knowledge().answer(asked, language(tracker), tracker.get_slot("last_topic")) if asked else None
     return answer_slots(dispatcher, tracker, answer.best.entry) if answer and answer.best else {}
 
 
@@ -104,7 +118,7 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, knowledge) -> tu
     with the reading, whose closest topics the caller can offer."""
     said = tracker.latest_message.get("text") or ""
     intent = tracker.latest_message.get("intent", {}).get("name") or ""
-    reading = read_question(knowledge, said, intent, tracker.get_slot("last_topic"))
+    reading = read_question(knowledge, said, intent, tracker.get_slot("last_topic"), language=language(tracker))
     if reading.kind == "answer":
         return answer_entry(dispatcher, tracker, reading.answer.best.entry), reading
     if reading.kind == "route":
@@ -127,19 +141,20 @@ class ActionAnswerQuestion(Action):
         knowledge, lang = services.knowledge(), language(tracker)
         intent = tracker.latest_message.get("intent", {}).get("name")
         entry = knowledge.index.entries.get(tracker.get_slot("topic") or "")
+        kept = language_events(tracker)
         if entry is not None:
-            return answer_entry(dispatcher, tracker, entry)
+            return answer_entry(dispatcher, tracker, entry) + kept
         if tracker.get_slot("enquiry_logged") and intent in ("describe_project", "inform"):
-            return note_followup(dispatcher, tracker, announce=True)
+            return note_followup(dispatcher, tracker, announce=True) + kept
         events, reading = respond(dispatcher, tracker, knowledge)
         if events is not None:
-            return events if reading.kind == "route" else events + note_followup(dispatcher, tracker)
+            return (events if reading.kind == "route" else events + note_followup(dispatcher, tracker)) + kept
         if intent == "chitchat":
             say(dispatcher, "chitchat", lang)
-            return []
-        buttons = [topic_button(m.entry) for m in reading.answer.candidates]
+            return kept
+        buttons = [topic_button(m.entry, answer_language(tracker)) for m in reading.answer.candidates]
         say(dispatcher, "answer.unsure", lang, buttons=buttons + [talk_to_person(lang)])
-        return [SlotSet("topic", None)] + note_followup(dispatcher, tracker)
+        return [SlotSet("topic", None)] + note_followup(dispatcher, tracker) + kept
 
 
 class ActionTellMore(Action):
@@ -155,10 +170,9 @@ class ActionTellMore(Action):
             say(dispatcher, "answer.more_about_what", lang)
             return []
         related = [index.entries[r] for r in entry.related if r in index.entries]
-        buttons = [topic_button(r) for r in related] + [talk_to_person(lang)]
+        buttons = [topic_button(r, answer_language(tracker)) for r in related] + [talk_to_person(lang)]
         if entry.more:
-            say(dispatcher, "answer.source", lang, buttons=buttons, answer=entry.more, source_title=entry.source_title,
-                source_url=entry.source_url, checked=checked_on(entry))
+            say_entry(dispatcher, tracker, entry, "more", buttons)
         else:
-            say(dispatcher, "answer.related", lang, buttons=buttons, title=entry.title)
-        return []
+            say(dispatcher, "answer.related", lang, buttons=buttons, title=entry.in_language(answer_language(tracker))[0])
+        return language_events(tracker)

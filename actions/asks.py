@@ -2,6 +2,7 @@
 (one action per slot) and the bot's simple replies (greeting, thanks...)."""
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -9,7 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import bot_texts
-from actions.conversation import language
+from actions.conversation import answer_language, language, language_events
+from actions.language import LANGUAGES, answer_language_asked
 
 
 def say(dispatcher: CollectingDispatcher, key: str, lang: str = "en", buttons: list[dict] | None = None,
@@ -21,6 +23,17 @@ def say(dispatcher: CollectingDispatcher, key: str, lang: str = "en", buttons: l
 def text(key: str, lang: str = "en", **params: Any) -> str:
     """A catalogue text (a button title, a fragment of a message)."""
     return bot_texts.text(key, lang, **params)
+
+
+def offer_answer_language(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Once per conversation, ask a Luxembourgish visitor whether answers should be in French or German."""
+    if language(tracker) == "lb" and tracker.get_slot("answer_language") is None:
+        say(dispatcher, "language.answer_choice", "lb")
+
+
+def language_button(lang: str) -> dict[str, str]:
+    """A button that switches the conversation to `lang`, titled in that language."""
+    return {"title": text("language.name", lang), "payload": "/switch_language" + json.dumps({"language": lang})}
 
 
 class SayAction(Action, ABC):
@@ -36,11 +49,38 @@ class SayAction(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
         say(dispatcher, self.key, language(tracker))
-        return []
+        return language_events(tracker)
 
 
 class ActionGreet(SayAction):
+    """The greeting in the conversation's language, with buttons for the other languages."""
+
     key = "greet"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
+        lang = language(tracker)
+        buttons = [dict(b) for b in bot_texts.entry("greet", lang).get("buttons") or []]
+        others = [language_button(other) for other in LANGUAGES if other != lang]
+        say(dispatcher, "greet", lang, buttons=buttons + others)
+        offer_answer_language(dispatcher, tracker)
+        return language_events(tracker)
+
+
+class ActionSwitchLanguage(Action):
+    """The visitor asked for another language (typed or a button), or, in Luxembourgish, picked the answers'."""
+
+    def name(self) -> str:
+        return "action_switch_language"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
+        lang = language(tracker)
+        said = tracker.latest_message.get("text") or ""
+        if lang == "lb" and answer_language_asked(said):
+            say(dispatcher, f"language.answers_in.{answer_language(tracker)}", lang)
+        else:
+            say(dispatcher, "language.switched", lang)
+            offer_answer_language(dispatcher, tracker)
+        return language_events(tracker)
 
 
 class ActionGoodbye(SayAction):
@@ -85,7 +125,7 @@ class AskAction(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
         say(dispatcher, self.prompt(tracker), language(tracker), **self.params(tracker))
-        return []
+        return language_events(tracker)
 
 
 class ActionAskName(AskAction):

@@ -6,6 +6,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from actions import language as languages
+
 FIELDS = ("name", "organisation", "email", "phone", "need", "project_description", "cluster")
 # Words a visitor uses for each field, for "change my e-mail" and "my name should be …".
 FIELD_WORDS = {
@@ -19,10 +21,16 @@ FIELD_WORDS = {
 }
 _END = r"[\s.!]*$"
 NO_WORDS = re.compile(r"^\s*(?:no|nope|nah|no thanks?|no,? thank you|not now|(?:i'?d )?rather not(?: say)?|(?:i )?prefer not"
-                      r"(?: to say)?|anonymous(?:ly)?|stay anonymous|none|skip|n/?a|-|non|nein|nee|neen)[\s.!]*$", re.I)
-YES_WORDS = re.compile(r"^\s*(?:yes|yep|yeah|sure|ok|okay|of course|fine|go ahead|please do|that'?s fine|correct|right|"
-                       r"send(?: it)?|looks good|all good|oui|ja|jo|d'accord|genau)\b[\s,.!]*(?:please|thanks?)?[\s.!]*$",
-                       re.I)
+                      r"(?: to say)?|anonymous(?:ly)?|stay anonymous|none|skip|n/?a|-|non|nein|nee|neen|non merci|"
+                      r"non,? (?:pas de|sans) t[ée]l[ée]phone|pas de t[ée]l[ée]phone|"
+                      r"aucune?|passer|je pr[ée]f[èe]re ne pas(?: le dire)?|nein,? danke|kein(?:e)? telefon(?:nummer)?|keine?|"
+                      r"[üu]berspringen|lieber nicht|neen merci|keen telefon|keng|iwwersprangen|n[ée]ant)[\s.!]*$", re.I)
+_YES = (r"yes|yep|yeah|sure|ok|okay|of course|fine|go ahead|please do|that'?s fine|correct|right|send(?: it)?|looks good|"
+        r"all good|oui|ja|jo|d'accord|genau|bien s[ûu]r|volontiers|parfait|c'est (?:bon|correct|[çc]a)|envoyer|envoyez|"
+        r"gerne|nat[üu]rlich|klar|richtig|stimmt|abschicken|senden|jawohl|absolut|g[äa]r|secher|richteg|"
+        r"sch[ée]ckt? et|sch[ée]cken|w\.?e\.?g\.?")
+YES_WORDS = re.compile(rf"^\s*(?:{_YES})\b(?:[\s,]+(?:{_YES}|bitte|merci|danke)\b)*[\s,.!]*(?:please|thanks?|merci|danke)?"
+                       r"[\s.!]*$", re.I)
 
 
 def _whole(*phrases: str) -> re.Pattern[str]:
@@ -64,7 +72,7 @@ SHOULD_BE_VALUE = re.compile(r"\b(?:should be|should have been|is actually)\s+(?
 @dataclass(frozen=True)
 class Command:
     """An instruction instead of an answer: cancel, back, human, change (a field), reroute (with the text that
-    says where), only_questions, or a button's yes/no."""
+    says where), only_questions, language (another language asked for), or a button's yes/no."""
 
     kind: str
     field: str | None = None
@@ -104,7 +112,11 @@ def command(text: str) -> Command | None:
             return Command("cancel")
         if intent in ("affirm", "deny"):
             return Command(intent)
+        if intent == "switch_language":
+            return Command("language")
         return None
+    if languages.asked_for(text) or languages.answer_language_asked(text):
+        return Command("language")
     if CANCEL.match(text):
         return Command("cancel")
     if BACK.match(text):

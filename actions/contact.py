@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.asks import AskAction, say, text
 from actions.commands import NO_WORDS, command, yes_or_no
-from actions.conversation import intent_of, language
+from actions.conversation import intent_of, language, language_events
 from actions.listening import ListeningForm
 from actions.notify import submit
 from actions.routes import choose_cluster, propose
@@ -179,7 +179,7 @@ class ActionAskCluster(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
         propose(dispatcher, tracker)
-        return []
+        return language_events(tracker)
 
 
 def field_payload(field: str) -> str:
@@ -242,7 +242,7 @@ class ActionAskReview(Action):
         else:
             advisor = tracker.get_slot("advisor_name") or text("route.where.general", lang)
         say(dispatcher, "ask.review", lang, buttons=buttons, advisor=advisor, summary=summary)
-        return []
+        return language_events(tracker)
 
 
 class ActionLogContact(Action):

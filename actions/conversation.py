@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 
+from actions import language as languages
 from handoff.compose import Turn
 from members.enquiries import EnquiryRecord, profile_from_text
 
@@ -22,12 +24,21 @@ def _clock(timestamp: float | None) -> str:
 
 
 def transcript(tracker: Tracker) -> tuple[Turn, ...]:
-    """Visitor and bot messages in order, as the visitor saw them."""
+    """Visitor and bot messages in order, as the visitor saw them: a clicked button by its title, not its
+    payload, and the widget's own opening payload (no button offered it) left out."""
     turns = []
+    offered: dict[str, str] = {}
     for event in tracker.events:
         if event.get("event") == "user" and event.get("text"):
-            turns.append(Turn("visitor", event["text"], _clock(event.get("timestamp"))))
+            text = event["text"]
+            if text.startswith("/"):
+                if text not in offered:
+                    continue
+                text = f"[{offered[text]}]"
+            turns.append(Turn("visitor", text, _clock(event.get("timestamp"))))
         elif event.get("event") == "bot" and event.get("text"):
+            buttons = (event.get("data") or {}).get("buttons") or []
+            offered = {b.get("payload", ""): b.get("title", "") for b in buttons if isinstance(b, dict)}
             turns.append(Turn("bot", event["text"], _clock(event.get("timestamp"))))
     return tuple(turns)
 
@@ -38,16 +49,47 @@ def client_key(tracker: Tracker) -> str | None:
     return key if isinstance(key, str) and key else None
 
 
+def _replay(tracker: Tracker, slot: str, step) -> str | None:
+    """A slot's value after the visitor's messages since an action last set it, each applied with `step`
+    (so a turn whose action did not set the slot still counts)."""
+    value = None
+    for event in tracker.events:
+        if event.get("event") == "slot" and event.get("name") == slot:
+            value = event.get("value")
+        elif event.get("event") == "user":
+            value = step(value, event.get("text") or "", (event.get("metadata") or {}).get("language"))
+    return value
+
+
 def language(tracker: Tracker) -> str:
-    """The widget's language, sent as message metadata."""
-    metadata = tracker.latest_message.get("metadata") or {}
-    if metadata.get("language") in ("en", "fr", "de"):
-        return metadata["language"]
-    for event in reversed(tracker.events):  # a bot turn (no visitor message) keeps the conversation's language
-        said = (event.get("metadata") or {}).get("language") if event.get("event") == "user" else None
-        if said in ("en", "fr", "de"):
-            return said
-    return "en"
+    """The conversation's language ("en", "fr", "de", "lb"): the widget's to begin with, then the visitor's
+    switch or a confident detection on a long enough message (actions.language)."""
+    found = _replay(tracker, "language", languages.next_language)
+    if found in languages.LANGUAGES:
+        return found
+    slot = tracker.get_slot("language")
+    return slot if slot in languages.LANGUAGES else languages.DEFAULT
+
+
+def answer_language(tracker: Tracker) -> str:
+    """The language knowledge answers are given in: the conversation's, or for Luxembourgish the visitor's pick of
+    French or German (German until they pick)."""
+    lang = language(tracker)
+    if lang != "lb":
+        return lang
+    picked = _replay(tracker, "answer_language", lambda value, said, _: languages.answer_language_asked(said) or value)
+    return picked if picked in languages.LB_ANSWER_LANGUAGES else "de"
+
+
+def language_events(tracker: Tracker) -> list[dict]:
+    """SlotSet events that keep the conversation's language (and a Luxembourgish visitor's answer language) in
+    its slots, when they changed."""
+    events = []
+    if tracker.get_slot("language") != language(tracker):
+        events.append(SlotSet("language", language(tracker)))
+    if language(tracker) == "lb" and tracker.get_slot("answer_language") != answer_language(tracker):
+        events.append(SlotSet("answer_language", answer_language(tracker)))
+    return events
 
 
 def intent_of(tracker: Tracker) -> str | None:

@@ -13,7 +13,7 @@ from actions.answers import answer_question_part, note_followup
 from actions.asks import say
 from actions.commands import command
 from actions.contact import need_in
-from actions.conversation import language
+from actions.conversation import language, language_events
 from actions.listening import ListeningForm
 from actions.routes import NO_CLUSTER, choose_cluster, route, route_slots
 
@@ -27,7 +27,7 @@ class ActionAskProjectDescription(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
         clarify = tracker.get_slot("clarification_asked") and tracker.get_slot("project_draft")
         say(dispatcher, "ask.project_description.clarify" if clarify else "ask.project_description", language(tracker))
-        return []
+        return language_events(tracker)
 
 
 class ValidateEnquiryForm(ListeningForm):

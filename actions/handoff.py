@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import services
 from actions.answers import note_followup, respond
 from actions.asks import say
-from actions.conversation import consecutive_fallbacks, language
+from actions.conversation import consecutive_fallbacks, language, language_events
 from actions.notify import submit
 
 REASON_BY_INTENT = {
@@ -36,7 +36,7 @@ def start_handoff(tracker: Tracker, dispatcher: CollectingDispatcher, reason: st
         events.append(ActiveLoop(None))
     if tracker.get_slot("consent") is False:
         events += [SlotSet("consent", None), SlotSet("consent_asked_again", True)]
-    return events + [FollowupAction("contact_form")]
+    return events + language_events(tracker) + [FollowupAction("contact_form")]
 
 
 class ActionStartHandoff(Action):
@@ -63,13 +63,14 @@ class ActionFallback(Action):
             # Unless routing takes over, end the turn as Rasa's own fallback does, so the policy listens
             # instead of predicting this action again. The revert comes first: it undoes every event after
             # the visitor's message, and the answer's slots (what a follow-up refers to) must stay.
-            return events if reading.kind == "route" else [UserUtteranceReverted(), *events]
+            kept = language_events(tracker)
+            return events + kept if reading.kind == "route" else [UserUtteranceReverted(), *events, *kept]
         if tracker.get_slot("enquiry_logged"):
-            return [UserUtteranceReverted(), *note_followup(dispatcher, tracker, announce=True)]
+            return [UserUtteranceReverted(), *note_followup(dispatcher, tracker, announce=True), *language_events(tracker)]
         if consecutive_fallbacks(tracker) >= 2 and not tracker.get_slot("handoff_requested"):
             return start_handoff(tracker, dispatcher, "not_understood")
         say(dispatcher, "fallback", lang)
-        return [UserUtteranceReverted()]
+        return [UserUtteranceReverted(), *language_events(tracker)]
 
 
 class ActionHandoff(Action):

@@ -14,7 +14,8 @@ from actions import services
 from actions.answers import answer_slots
 from actions.asks import say, text
 from actions.commands import Command, command
-from actions.conversation import language
+from actions.conversation import answer_language, language
+from actions.language import answer_language_asked
 from actions.routes import reroute
 
 # Pseudo-slots a validation returns to steer the form; run() turns them into events and never stores them.
@@ -75,6 +76,11 @@ class ListeningForm(FormValidationAction, ABC):
             return {slot: None, "review": None, "handoff_requested": False, END: True}
         if found.kind == "human":
             return self.to_person(slot, dispatcher, tracker)
+        if found.kind == "language":  # the step is asked again, in the language asked for
+            said = tracker.latest_message.get("text") or ""
+            picked = lang == "lb" and answer_language_asked(said)
+            say(dispatcher, f"language.answers_in.{answer_language(tracker)}" if picked else "language.switched", lang)
+            return {slot: None}
         if found.kind == "back":
             before = self.previous_step(slot, tracker)
             say(dispatcher, "form.back", lang)
@@ -97,7 +103,7 @@ class ListeningForm(FormValidationAction, ABC):
 
     def answer_inline(self, said: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         """Answer a question asked at a step (the step is then asked again)."""
-        answer = services.knowledge().index.answer(said, tracker.get_slot("last_topic"))
+        answer = services.knowledge().answer(said, language(tracker), tracker.get_slot("last_topic"))
         if answer.best is None:
             say(dispatcher, "not_caught", language(tracker))
             return {}

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+import bot_texts
 from actions import services
 from actions.asks import say, text
 from actions.conversation import enquiry_record, language, transcript
@@ -23,12 +25,32 @@ log = logging.getLogger(__name__)
 MAIL_KINDS = {"handoff": "handoff", "privacy": "privacy"}
 
 
-def reply_promise(now: datetime | None = None) -> tuple[datetime, str]:
-    """(when a person will have replied, the same in words for the visitor), from the working hours."""
+def promise_words(due: datetime, now: datetime, tz: str, within_hours: float, lang: str) -> str:
+    """schedule.describe_reply's promise in the visitor's language: 'dans les 4 heures ouvrées, d'ici demain à 09:30'."""
+    local_due, local_now = due.astimezone(ZoneInfo(tz)), now.astimezone(ZoneInfo(tz))
+    days, clock = (local_due.date() - local_now.date()).days, f"{local_due:%H:%M}"
+    weekday = bot_texts.entry("weekdays", lang)["names"][local_due.weekday()]
+    if days in (-1, 0, 1):
+        by = text(("when.yesterday", "when.today", "when.tomorrow")[days + 1], lang, time=clock)
+    elif 1 < days < 7:
+        by = text("when.week", lang, weekday=weekday, time=clock)
+    else:
+        month = bot_texts.entry("months", lang)["names"][local_due.month - 1]
+        by = text("when.date", lang, weekday=weekday, day=local_due.day, month=month, time=clock)
+    if within_hours == 1:
+        return text("promise.within.one", lang, by=by)
+    return text("promise.within", lang, hours=f"{within_hours:g}", by=by)
+
+
+def reply_promise(now: datetime | None = None, lang: str = "en") -> tuple[datetime, str]:
+    """(when a person will have replied, the same in words for the visitor in `lang`), from the working hours."""
     s = services.settings()
     now = now or datetime.now(timezone.utc)
     args = (now, s.working_days, s.working_start, s.working_end, s.timezone, s.reply_within_hours)
-    return schedule.reply_due(*args), schedule.describe_reply(*args)
+    due = schedule.reply_due(*args)
+    if lang == "en":
+        return due, schedule.describe_reply(*args)
+    return due, promise_words(due, now, s.timezone, s.reply_within_hours, lang)
 
 
 def _staff_due(due: datetime) -> str:
@@ -69,7 +91,7 @@ def submit(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, reason
         advisor = next(a for a in knowledge.advisors.advisors if a.general)
         record.advisor_id = advisor.id
     reachable = bool(record.consent and record.email)
-    due, when = reply_promise()
+    due, when = reply_promise(lang=lang)
     if reachable:
         record.reply_due = due.isoformat()
         to_addr, to_name = ((settings.general_inbox, "privacy team") if kind == "privacy"

@@ -5,17 +5,12 @@ rate-limited per client address and per conversation (in this process: each Rasa
 and each message carries a keyed hash of its client address (`metadata["client_key"]`) for the actions."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import ipaddress
 import json
 import logging
 import math
-import re
-import time
 import unicodedata
 from asyncio import CancelledError
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -27,16 +22,12 @@ from sanic.request import Request
 import bot_texts
 from firststop.rasa_server import ActionServerUnavailable, TrackerStoreUnavailable
 from firststop.settings import SettingsError, get_settings, secret_key
+from firststop.visitors import RateLimit, client_key, is_conversation_id  # noqa: F401 (imported from here too)
 
 log = logging.getLogger(__name__)
 
-# A conversation id is a bearer token: it must be able to hold 128 random bits (the widget makes 32 hex digits).
-HEX_ID = re.compile(r"[0-9a-fA-F]{32,128}")
-BASE64_ID = re.compile(r"[A-Za-z0-9_-]{22,128}")
-ONLY_HEX = re.compile(r"[0-9a-fA-F]+")
-MIN_DISTINCT_SENDER_CHARACTERS = 8
 JSON_MEDIA_TYPE = "application/json"
-LANGUAGES = {"en", "fr", "de"}
+LANGUAGES = {"en", "fr", "de", "lb"}
 # Visitor-facing texts come from the bot's catalogue (bot_texts/), like everything else the bot says.
 SOMETHING_WENT_WRONG = bot_texts.text("channel.something_went_wrong")
 NO_REPLY = bot_texts.text("channel.no_reply")
@@ -45,9 +36,9 @@ TOO_MANY = bot_texts.text("channel.too_many")
 TOO_LARGE = "the request is too large: messages are limited to {max_length} characters"
 
 
-def never_silent(messages: list[dict[str, Any]], sender: str) -> list[dict[str, Any]]:
-    """The bot's replies, or a short note when the turn produced none (e.g. '/restart'): never silence."""
-    return messages or [{"recipient_id": sender, "text": NO_REPLY}]
+def never_silent(messages: list[dict[str, Any]], sender: str, language: str = "en") -> list[dict[str, Any]]:
+    """The bot's replies, or a short note (in the widget's language) when the turn produced none: never silence."""
+    return messages or [{"recipient_id": sender, "text": bot_texts.text("channel.no_reply", language)}]
 
 
 class InputRejected(ValueError):
@@ -67,18 +58,6 @@ def clean_text(text: str) -> str:
 def is_json_media_type(content_type: str | None) -> bool:
     """Whether a Content-Type is exactly application/json, parameters (such as charset) allowed."""
     return (content_type or "").split(";", 1)[0].strip().lower() == JSON_MEDIA_TYPE
-
-
-def is_conversation_id(sender: object) -> bool:
-    """Whether `sender` can be an unguessable conversation id: 32–128 hex digits or 22–128 URL-safe base64
-    characters (128 bits or more), the whole string, and not an obviously made-up one."""
-    if not isinstance(sender, str):
-        return False
-    if ONLY_HEX.fullmatch(sender):  # hex holds 4 bits a character: 32 of them at least
-        random_enough = HEX_ID.fullmatch(sender) is not None
-    else:
-        random_enough = BASE64_ID.fullmatch(sender) is not None
-    return random_enough and len(set(sender)) >= MIN_DISTINCT_SENDER_CHARACTERS
 
 
 def parse_request(content_type: str, body: bytes, max_length: int,
@@ -110,8 +89,8 @@ def parse_request(content_type: str, body: bytes, max_length: int,
     if len(text) > max_length:
         raise InputRejected(413, f"messages are limited to {max_length} characters")
     metadata = payload.get("metadata") if isinstance(payload.get("metadata"), dict) else {}
-    language = metadata.get("language") if metadata.get("language") in LANGUAGES else "en"
-    return sender, text, {"language": language}
+    language = metadata.get("language")
+    return sender, text, {"language": language} if language in LANGUAGES else {}
 
 
 def trusted_networks(entries: Iterable[str]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
@@ -151,67 +130,6 @@ def client_address(peer: str, forwarded_for: Iterable[str], trusted: tuple) -> s
             break
         current = previous
     return str(current)
-
-
-def client_key(address: str, key: bytes) -> str:
-    """The keyed hash (hex HMAC-SHA256) the actions get instead of the client address. An IPv6 client counts as
-    its /64, the block one subscriber gets, so moving within it escapes neither the rate limits nor the mail cap."""
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        parsed = None
-    if parsed is not None and parsed.version == 6 and parsed.ipv4_mapped is None:
-        address = str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
-
-
-class RateLimit:
-    """A token bucket per key: `per_minute` messages a minute, in bursts of up to that many.
-
-    Memory is bounded: beyond `max_keys` the least recently seen keys are dropped (a key unseen for a
-    minute has a full bucket anyway, so dropping it changes nothing). In-process: each Rasa process counts
-    its own messages.
-    """
-
-    def __init__(self, per_minute: int, max_keys: int = 50_000, clock: Callable[[], float] = time.monotonic) -> None:
-        self.capacity = float(per_minute)
-        self.per_second = per_minute / 60.0
-        self.max_keys = max_keys
-        self.clock = clock
-        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-        self.refusing: set[str] = set()
-
-    @property
-    def enabled(self) -> bool:
-        return self.capacity > 0
-
-    def _tokens(self, key: str, now: float) -> float:
-        tokens, stamp = self.buckets.get(key, (self.capacity, now))
-        return min(self.capacity, tokens + (now - stamp) * self.per_second)
-
-    def wait(self, key: str) -> float:
-        """Seconds until `key` may send (0: now), without taking anything."""
-        if not self.enabled:
-            return 0.0
-        tokens = self._tokens(key, self.clock())
-        return 0.0 if tokens >= 1 else (1 - tokens) / self.per_second
-
-    def take(self, key: str) -> None:
-        """Count one message from `key`."""
-        if not self.enabled:
-            return
-        now = self.clock()
-        self.buckets[key] = (self._tokens(key, now) - 1, now)
-        self.buckets.move_to_end(key)
-        self.refusing.discard(key)
-        while len(self.buckets) > self.max_keys:
-            self.refusing.discard(self.buckets.popitem(last=False)[0])
-
-    def first_refusal(self, key: str) -> bool:
-        """Note that `key` was refused; True only for the first refusal since it last sent (log that one)."""
-        first = key not in self.refusing
-        self.refusing.add(key)
-        return first
 
 
 def too_many(wait_seconds: float):
@@ -263,6 +181,7 @@ class RestInput(RasaRestInput):
                                 settings.rate_per_conversation)
                 return too_many(wait)
             per_conversation.take(sender)
+            language = metadata.get("language", "en")  # the widget's: what the channel's own notes are written in
             metadata["client_key"] = visitor
             collector = CollectingOutputChannel()
             try:
@@ -274,13 +193,13 @@ class RestInput(RasaRestInput):
                 return response.json({"error": "the assistant took too long; please try again"}, status=503)
             except TrackerStoreUnavailable:
                 log.error("message from %s not taken in: the conversation store is unavailable", sender)
-                return response.json({"error": STORE_UNAVAILABLE}, status=503)
+                return response.json({"error": bot_texts.text("channel.store_unavailable", language)}, status=503)
             except ActionServerUnavailable as error:  # the turn was not saved: sending it again is safe
                 log.error("message from %s not taken in: %s", sender, error)
-                return response.json({"error": SOMETHING_WENT_WRONG}, status=503)
+                return response.json({"error": bot_texts.text("channel.something_went_wrong", language)}, status=503)
             except Exception:
                 log.exception("message from %s failed", sender)
                 return response.json({"error": "the assistant is unavailable; please try again"}, status=503)
-            return response.json(never_silent(collector.messages, sender))
+            return response.json(never_silent(collector.messages, sender, language))
 
         return webhook

@@ -42,7 +42,7 @@ def test_no_bot_text_is_left_in_the_domain_or_in_code():
 
 def test_a_missing_language_falls_back_to_english_and_the_key_travels_in_the_metadata():
     dispatcher = CollectingDispatcher()
-    say(dispatcher, "ask.name", "lb")
+    say(dispatcher, "ask.name", "pt")  # no Portuguese catalogue
     (message,) = dispatcher.messages
     assert message["text"] == bot_texts.text("ask.name") and message["text_key"] == "ask.name"
 

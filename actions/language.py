@@ -1,0 +1,110 @@
+"""The conversation's language: the widget's to start with, then a visitor's explicit switch ("auf Deutsch bitte",
+a language button) or a confident detection on a message long enough (langid, its model in the package); short
+greetings never flip it. Luxembourgish visitors pick French or German for the answers. Pure (no tracker here)."""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+
+LANGUAGES = ("en", "fr", "de", "lb")
+DEFAULT = "en"
+# Languages an entry's answer is written in for a Luxembourgish interface (the visitor's choice, German until then).
+LB_ANSWER_LANGUAGES = ("fr", "de")
+MIN_WORDS = 4
+MIN_PROBABILITY = 0.95
+WORD = re.compile(r"[^\W\d_]{2,}")
+
+_NAMES = {
+    "en": r"english|anglais|englisch|engl[eë]sch",
+    "fr": r"french|fran[cç]ais|franz[öo]sisch|frans[eé]isch|franz[eé]isch",
+    "de": r"german|allemand|deutsch|d[äa]itsch",
+    "lb": r"luxembourgish|luxembourgeois|luxemburgisch|l[eë]tzebuergesch",
+}
+# A whole message that asks for a language: "in English, please", "auf Deutsch bitte", "en français", "op Däitsch",
+# "Sprechen Sie Deutsch?", "parlez-vous français ?", "Kënnt Dir mir op Lëtzebuergesch äntweren?".
+_ASK = (r"^\s*(?:(?:can|could) you (?:please )?(?:speak|write|answer|reply|talk)(?: to me| me)?|do you speak|"
+        r"(?:please )?(?:speak|write|answer|reply|switch to|change to|continue)|(?:can|could) we (?:continue|talk|speak)|"
+        r"est-ce que vous parlez|parlez-vous|je pr[ée]f[èe]re(?: parler)?|on peut parler|"
+        r"tu parles|vous parlez|pouvez-vous (?:me )?(?:parler|r[ée]pondre|[ée]crire)|(?:je voudrais )?continuer|"
+        r"sprechen sie|sprichst du|k[öo]nnen sie (?:mir )?(?:auf|in)|bitte|weiter|lieber|schw[äa]tz[te]? (?:dir|du)|l[ée]iwer|"
+        r"k[ëe]nnt dir (?:mir )?(?:op|an)|kanns du (?:mir )?(?:op|an)|(?:w\.?e\.?g\.?|wgl\.?) )?\s*"
+        r"(?:(?:in|en|auf|op|an|mat) )?(?:{name})(?: (?:please|s'il vous pla[iî]t|svp|bitte|antworten|schreiben|"
+        r"sprechen|[äa]ntweren|schreiwen|schw[äa]tzen|w\.?e\.?g\.?|wgl\.?|merci))*[\s,.!?]*(?:please|bitte|svp|merci)?"
+        r"[\s.!?]*$")
+SWITCH = {lang: re.compile(_ASK.replace("{name}", names), re.I) for lang, names in _NAMES.items()}
+# A Luxembourgish visitor's pick of the answers' language, in Luxembourgish ("op Franséisch", "Däitsch w.e.g.").
+LB_PICK = {"fr": re.compile(r"\bfran(?:s|z)[eé]isch\b", re.I), "de": re.compile(r"\bd[äa]itsch\b", re.I)}
+
+
+@lru_cache(maxsize=1)
+def _identifier():
+    from langid.langid import LanguageIdentifier, model
+
+    identifier = LanguageIdentifier.from_modelstring(model, norm_probs=True)
+    identifier.set_languages(list(LANGUAGES))
+    return identifier
+
+
+def button(payload: str) -> tuple[str | None, str | None]:
+    """(language, answer language) a '/switch_language{...}' button asks for, else (None, None)."""
+    match = re.fullmatch(r"/switch_language(\{.*\})?", payload.strip(), re.S)
+    if not match:
+        return None, None
+    try:
+        asked = json.loads(match.group(1) or "{}")
+    except ValueError:
+        return None, None
+    if not isinstance(asked, dict):
+        return None, None
+    language, answers = asked.get("language"), asked.get("answer_language")
+    return (language if language in LANGUAGES else None,
+            answers if answers in LB_ANSWER_LANGUAGES else None)
+
+
+def asked_for(text: str) -> str | None:
+    """The language a whole message (or a language button) asks the bot to speak, else None."""
+    said = (text or "").strip()
+    if said.startswith("/"):
+        return button(said)[0]
+    if len(said) > 80:
+        return None
+    found = [lang for lang, pattern in SWITCH.items() if pattern.match(said)]
+    return found[0] if len(found) == 1 else None
+
+
+@lru_cache(maxsize=2048)
+def detected(text: str) -> str | None:
+    """The language a message is written in, when it has MIN_WORDS words and langid is confident; else None."""
+    said = (text or "").strip()
+    if said.startswith("/") or "@" in said or len(WORD.findall(said)) < MIN_WORDS:
+        return None
+    found, probability = _identifier().classify(said)
+    return found if probability >= MIN_PROBABILITY else None
+
+
+def next_language(current: str | None, text: str, widget: str | None = None) -> str:
+    """The conversation's language after the visitor says `text`: an explicit request wins, then a confident
+    detection (German read in a Luxembourgish conversation keeps it Luxembourgish), else it stays (the
+    widget's language, or English, to begin with)."""
+    current = current if current in LANGUAGES else (widget if widget in LANGUAGES else DEFAULT)
+    asked = asked_for(text)
+    if current == "lb" and answer_language_asked(text):
+        return current
+    if asked:
+        return asked
+    found = detected(text)
+    if found is None or (current == "lb" and found == "de"):
+        return current
+    return found
+
+
+def answer_language_asked(text: str) -> str | None:
+    """'fr' or 'de' when a Luxembourgish visitor picks the answers' language ('op Franséisch', a button)."""
+    said = (text or "").strip()
+    if said.startswith("/"):
+        return button(said)[1]
+    if len(said.split()) > 6:
+        return None
+    picked = [lang for lang in LB_ANSWER_LANGUAGES if LB_PICK[lang].search(said)]
+    return picked[0] if len(picked) == 1 else None
