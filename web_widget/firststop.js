@@ -3,7 +3,7 @@
 import { pickLanguage, translator } from './src/i18n.js';
 import { readSettings } from './src/settings.js';
 import { browserStores, createStorage } from './src/storage.js';
-import { createTransport } from './src/transport.js';
+import { createApi, createTransport } from './src/transport.js';
 import { createWidget } from './src/widget.js';
 
 function install(win) {
@@ -15,7 +15,7 @@ function install(win) {
     if (widget) return win.console.warn('FirstStop: already initialised'), api;
     if (!doc.body) return doc.addEventListener('DOMContentLoaded', () => init(options)), api;
     const meta = doc.querySelector('meta[name="firststop-server"]');
-    const { settings, warnings } = readSettings({ serverUrl: meta ? meta.content : undefined, ...options });
+    const { settings, warnings } = readSettings({ serverUrl: meta ? meta.content : undefined, apiUrl: new URL('..', import.meta.url).href, ...options });
     warnings.forEach((w) => win.console.warn('FirstStop: ' + w));
     const nav = win.navigator;
     const lang = pickLanguage({ option: settings.language, htmlLang: doc.documentElement.lang, navigatorLanguages: nav.languages || [nav.language] });
@@ -26,6 +26,7 @@ function install(win) {
       t: translator(lang, { title: settings.title }),
       storage: createStorage({ ...browserStores(win), limit: settings.historyLimit }),
       transport: createTransport({ serverUrl: settings.serverUrl, timeoutMs: settings.timeoutMs, fetchImpl: win.fetch.bind(win) }),
+      api: createApi({ apiUrl: settings.apiUrl, fetchImpl: win.fetch.bind(win) }),
     });
     const show = () => (widget.root.hidden = false);
     widget.root.hidden = true;

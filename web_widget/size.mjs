@@ -5,7 +5,8 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-const BUDGET = 15 * 1024;
+// 18 KiB since the widget gained feedback buttons, advisors' replies and Luxembourgish (was 15 KiB).
+const BUDGET = 18 * 1024;
 const here = dirname(fileURLToPath(import.meta.url));
 const files = [
   'firststop.js',

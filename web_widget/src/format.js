@@ -49,6 +49,13 @@ function parseInline(text, depth) {
   return nodes;
 }
 
+/** FNV-1a (32 bits) of the text's UTF-8, 8 hex digits: names a bot message for feedback (as members/transcripts.py). */
+export function textHash(text) {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(text)) h = Math.imul(h ^ b, 0x1000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
 /** Parse one message's text into node descriptions; never produces HTML. */
 export function formatMessage(text) {
   if (typeof text !== 'string') return [];

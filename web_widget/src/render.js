@@ -45,8 +45,21 @@ export function renderNodes(doc, nodes) {
 /** "14:05" in the interface language. */
 export const formatTime = (ts, lang) => new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit' }).format(ts);
 
+/** Thumbs up/down (aria-pressed) under a bot message; after a thumbs down, an optional comment. */
+function renderFeedback(doc, msg, t, onVote) {
+  const thumb = (vote, glyph) =>
+    part(doc, 'button', 'vote', { type: 'button', 'aria-label': t(vote), 'aria-pressed': String(msg.vote === vote), 'data-vote': vote, onclick: () => onVote(msg, vote) }, [h(doc, 'span', { 'aria-hidden': 'true', text: glyph })]);
+  const group = part(doc, 'div', 'feedback', { role: 'group', 'aria-label': t('rate') }, [thumb('up', '👍'), thumb('down', '👎')]);
+  if (msg.said) group.append(h(doc, 'span', { role: 'status', text: t('thanks') }));
+  else if (msg.vote === 'down') {
+    const input = part(doc, 'input', 'comment', { 'aria-label': t('why'), placeholder: t('why'), maxlength: 500 });
+    group.append(h(doc, 'form', { onsubmit: (e) => (e.preventDefault(), onVote(msg, 'down', input.value.trim())) }, [input, part(doc, 'button', 'comment-send', { type: 'submit', text: t('send') })]));
+  }
+  return group;
+}
+
 /** One transcript entry as a <div data-fs="message" data-role="...">. */
-export function renderMessage(doc, msg, { t, lang, title, format, onRetry }) {
+export function renderMessage(doc, msg, { t, lang, title, format, onRetry, onVote }) {
   const { role } = msg;
   const li = h(doc, 'div', { class: `fs-message fs-${role}${msg.status ? ' fs-failed' : ''}`, 'data-fs': 'message', 'data-role': role, 'data-id': msg.id });
   if (role === 'error') {
@@ -54,7 +67,7 @@ export function renderMessage(doc, msg, { t, lang, title, format, onRetry }) {
     if (msg.retry) li.append(part(doc, 'button', 'retry', { type: 'button', text: t('retry'), onclick: () => onRetry(msg) }));
     return li;
   }
-  const who = role === 'user' ? t('you') : role === 'staff' ? t('staff') : title;
+  const who = role === 'user' ? t('you') : role === 'staff' ? [t('staff'), msg.from].filter(Boolean).join(' · ') : title;
   const bubble = h(doc, 'div', { class: 'fs-bubble' });
   if (role === 'user') bubble.textContent = msg.text;
   else bubble.append(renderNodes(doc, format(msg.text)));
@@ -66,6 +79,7 @@ export function renderMessage(doc, msg, { t, lang, title, format, onRetry }) {
       msg.status && h(doc, 'span', { class: 'fs-failed-note', text: ' · ' + t('notSent') }),
     ]),
   );
+  if (role === 'bot' && onVote) li.append(renderFeedback(doc, msg, t, onVote));
   return li;
 }
 

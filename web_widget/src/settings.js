@@ -2,6 +2,7 @@
 
 export const DEFAULTS = Object.freeze({
   serverUrl: 'http://localhost:5005',
+  apiUrl: '', // the console: firststop.js uses where it was loaded from
   language: '', // '' = from <html lang>, then the browser
   title: 'FirstStop',
   primaryColor: '#00548f',
@@ -12,20 +13,23 @@ export const DEFAULTS = Object.freeze({
   historyLimit: 200,
 });
 
-export const LANGUAGES = ['en', 'fr', 'de'];
+export const LANGUAGES = ['en', 'fr', 'de', 'lb'];
 
 const int = (min, max) => (v) => (Number.isInteger(v) && v >= min && v <= max ? v : undefined);
 const expandHex = (hex) => (hex.length === 4 ? hex.replace(/\w/g, '$&$&') : hex).toLowerCase();
 
+function httpUrl(v) {
+  try {
+    const url = new URL(v);
+    return /^https?:$/.test(url.protocol) ? url.href.replace(/\/+$/, '') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const VALIDATORS = {
-  serverUrl(v) {
-    try {
-      const url = new URL(v);
-      return /^https?:$/.test(url.protocol) ? url.href.replace(/\/+$/, '') : undefined;
-    } catch {
-      return undefined;
-    }
-  },
+  serverUrl: httpUrl,
+  apiUrl: httpUrl,
   language: (v) => LANGUAGES.find((l) => l === String(v).toLowerCase()),
   title: (v) => (typeof v === 'string' && v.trim() ? v.trim().slice(0, 60) : undefined),
   primaryColor: (v) => (/^#([\da-f]{3}){1,2}$/i.test(v) ? expandHex(v) : undefined),

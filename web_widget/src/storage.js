@@ -57,7 +57,7 @@ const isText = (v) => typeof v === 'string';
 export function cleanHistory(list) {
   return (Array.isArray(list) ? list : [])
     .filter((m) => m && ['user', 'bot', 'staff', 'error'].includes(m.role) && isText(m.text))
-    .map(({ id, role, text, ts, payload, status, code, retry, buttons }) => ({
+    .map(({ id, role, text, ts, payload, status, code, retry, buttons, vote, said, from }) => ({
       id: String(id),
       role,
       text,
@@ -67,6 +67,9 @@ export function cleanHistory(list) {
       status: status === 'failed' ? status : undefined,
       code: role === 'error' ? (code === 'rejected' || code === 'limited' ? code : 'network') : undefined,
       retry: retry && isText(retry.payload) ? { payload: retry.payload, of: isText(retry.of) ? retry.of : undefined } : undefined,
+      vote: vote === 'up' || vote === 'down' ? vote : undefined,
+      said: said === true || undefined,
+      from: role === 'staff' && isText(from) ? from : undefined,
     }));
 }
 

@@ -26,6 +26,19 @@ export function normalizeReplies(data) {
   });
 }
 
+/** The console's widget endpoints: feedback on a bot message and advisors' replies (no cookies sent). */
+export function createApi({ apiUrl, fetchImpl = globalThis.fetch }) {
+  const call = (path, init) => fetchImpl(`${apiUrl}/api/${path}`, { credentials: 'omit', ...init });
+  return {
+    feedback: (body) => call('feedback', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }),
+    async replies(id) {
+      const response = await call(`conversations/${id}/replies`);
+      const data = response.ok ? await response.json() : null;
+      return (Array.isArray(data?.replies) ? data.replies : []).filter((r) => r && Number.isInteger(r.id) && typeof r.text === 'string' && r.text);
+    },
+  };
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A client whose send() resolves to replies; it retries alone only what the server surely never handled. */

@@ -1,6 +1,6 @@
 /** The widget: transcript state, an ordered send queue and the panel, over storage, transport and render. */
 
-import { formatMessage } from './format.js';
+import { formatMessage, textHash } from './format.js';
 import { buildShell, renderMessage, renderQuickReplies } from './render.js';
 import { newSessionId } from './storage.js';
 
@@ -10,9 +10,9 @@ export const PAYLOADS = { greet: '/greet', restart: '/restart', human: '/request
 export const charCount = (text) => [...text].length;
 
 /** Mount the widget in doc.body and return its API; storage, transport, clock and ids are passed in. */
-export function createWidget({ doc, settings, lang, t, storage, transport, now = Date.now, newId = newSessionId }) {
+export function createWidget({ doc, settings, lang, t, storage, transport, api, now = Date.now, newId = newSessionId }) {
   const ui = buildShell(doc, { t, settings });
-  const view = { t, lang, title: settings.title, format: formatMessage, onRetry: retry };
+  const view = { t, lang, title: settings.title, format: formatMessage, onRetry: retry, onVote: api && vote };
   let sessionId = storage.getSessionId();
   if (!sessionId) storage.setSessionId((sessionId = newId()));
   let messages = storage.loadHistory(sessionId);
@@ -35,6 +35,33 @@ export function createWidget({ doc, settings, lang, t, storage, transport, now =
     ui.log.append(renderMessage(doc, msg, view));
     refreshQuickReplies();
     scrollToEnd();
+  }
+
+  function redraw(msg) {
+    persist();
+    liFor(msg.id)?.replaceWith(renderMessage(doc, msg, view));
+  }
+
+  /** A thumb toggles its vote; a comment goes with a thumbs down. Feedback never gets in the visitor's way. */
+  function vote(msg, value, comment) {
+    if (comment === undefined) msg.vote = msg.vote === value ? undefined : value;
+    msg.said = comment !== undefined || undefined;
+    redraw(msg);
+    const li = liFor(msg.id); // keep the keyboard where it was: on the comment box, else on the thumb
+    (li?.querySelector('[data-fs=comment]') || li?.querySelector(`[data-vote=${value}]`))?.focus();
+    const index = messages.filter((m) => m.role === 'bot').indexOf(msg);
+    api.feedback({ conversation: sessionId, index, hash: textHash(msg.text), vote: msg.vote || null, comment }).catch(() => {});
+  }
+
+  /** Advisors' replies written in the console since the visitor was last here, shown as staff messages. */
+  function fetchReplies() {
+    if (!api || !messages.length) return;
+    const session = sessionId;
+    api.replies(session).then((replies) => {
+      const fresh = replies.filter((r) => session === sessionId && !messages.some((m) => m.id === 'r' + r.id));
+      fresh.forEach((r) => add({ id: 'r' + r.id, role: 'staff', text: r.text, from: String(r.from || ''), ts: Date.parse(r.at) || now(), buttons: [] }));
+      if (fresh.length) noteUnread(fresh.length);
+    }).catch(() => {});
   }
 
   function setStatus(id, status) {
@@ -174,7 +201,7 @@ export function createWidget({ doc, settings, lang, t, storage, transport, now =
     ui.root.classList.toggle('fs-is-open', open);
     ui.launcher.setAttribute('aria-expanded', open);
     if (open) unread = 0;
-    if (open) greet();
+    if (open) greet(), fetchReplies();
     if (focus) (open ? ui.input : ui.launcher).focus();
     scrollToEnd();
     refreshBadge();
@@ -195,6 +222,7 @@ export function createWidget({ doc, settings, lang, t, storage, transport, now =
   refreshQuickReplies();
   doc.body.append(ui.root);
   setOpen(open, false); // restored open after navigation: don't take the page's focus
+  if (!open) fetchReplies(); // the badge tells of a reply waiting
 
   return { root: ui.root, open: () => setOpen(true), close: () => setOpen(false), toggle: () => setOpen(!open), restart, session: () => sessionId };
 }

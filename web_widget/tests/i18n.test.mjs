@@ -13,11 +13,17 @@ test('without an option, the page language is used', () => {
 });
 
 test('without option or page language, the browser languages are used in order', () => {
-  assert.equal(pickLanguage({ htmlLang: '', navigatorLanguages: ['lb-LU', 'de-LU', 'fr'] }), 'de');
+  assert.equal(pickLanguage({ htmlLang: '', navigatorLanguages: ['es-ES', 'de-LU', 'fr'] }), 'de');
+  assert.equal(pickLanguage({ htmlLang: '', navigatorLanguages: ['lb-LU', 'de-LU'] }), 'lb');
 });
 
 test('an unsupported page language falls through to the browser', () => {
-  assert.equal(pickLanguage({ htmlLang: 'lb', navigatorLanguages: ['fr-FR'] }), 'fr');
+  assert.equal(pickLanguage({ htmlLang: 'pt', navigatorLanguages: ['fr-FR'] }), 'fr');
+});
+
+test('a Luxembourgish page gets the interface in Luxembourgish', () => {
+  assert.equal(pickLanguage({ htmlLang: 'lb-LU', navigatorLanguages: ['fr-FR'] }), 'lb');
+  assert.equal(translator('lb')('send'), 'Schécken');
 });
 
 test('English is the last resort', () => {
