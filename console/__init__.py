@@ -86,6 +86,9 @@ class Config:
         self.MAIL_DIR = settings.mail_dir
         self.LANGUAGES = settings.languages
         self.TIMEZONE = settings.timezone  # the agency's: reply due times are shown in it
+        self.CORS_ORIGINS = settings.cors_origins  # pages whose widget may use the public JSON endpoints
+        self.RATE_PER_ADDRESS = settings.rate_per_address  # those endpoints' requests per client address a minute
+        self.GENERAL_INBOX = settings.general_inbox  # Reply-To of an advisor's reply when the enquiry has no advisor
         self.PAGE_SIZE = 50
 
 
@@ -108,16 +111,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         admin,
         auth,
         cli,
+        content,
         dashboard,
         handoffs,
         improve,
         people,
         public,
+        replies,
         views,
     )
 
     for blueprint in (public.bp, auth.bp, views.bp, views.links, people.bp, handoffs.bp, improve.bp, dashboard.bp,
-                      admin.bp):
+                      admin.bp, content.bp, replies.bp):
         app.register_blueprint(blueprint)
     cli.register(app)
 

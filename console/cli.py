@@ -1,5 +1,8 @@
-"""`flask --app console:create_app ...` commands: console accounts and the transcript search index."""
+"""`flask --app console:create_app ...` commands: console accounts, the transcript search index, and the content's
+export to and import from the YAML files in knowledge/."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -14,6 +17,9 @@ from console.accounts import (
     set_account,
     upsert_user,
 )
+from firststop.settings import get_settings
+from knowledge.content import ContentError
+from members import content_store
 from members.db import session_factory
 from members.enquiries import normalise_email
 from members.models import StaffUser
@@ -62,3 +68,31 @@ def register(app: Flask) -> None:
         with session_factory(current_app.config["DATABASE_URL"])() as session:
             total = search.refresh_all(session)
         click.echo(f"search index up to date ({total} messages read)")
+
+    @app.cli.command("export-content")
+    @click.option("--to", "target", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="folder to write (default: knowledge/ of this checkout)")
+    def export_content(target: Path | None) -> None:
+        """Write the published content (entries with translations, clusters, advisors) to the YAML files."""
+        target = target or get_settings().knowledge_dir
+        try:
+            with session_factory(current_app.config["DATABASE_URL"])() as session:
+                if not content_store.has_content(session):
+                    raise click.ClickException("the database holds no content; nothing exported")
+                written = content_store.export_files(session, target)
+        except ContentError as error:
+            raise click.ClickException(f"not exported: {error}") from error
+        click.echo(f"{written} items written to {target}")
+
+    @app.cli.command("import-content")
+    @click.option("--from", "source", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+                  help="folder to read (default: knowledge/ of this checkout)")
+    def import_content(source: Path | None) -> None:
+        """Publish what the YAML files hold where it differs from the database (checked whole first)."""
+        source = source or get_settings().knowledge_dir
+        try:
+            with session_factory(current_app.config["DATABASE_URL"]).begin() as session:
+                changed = content_store.import_files(session, source)
+        except ContentError as error:
+            raise click.ClickException(f"not imported: {error}") from error
+        click.echo(f"{changed} items published from {source}")

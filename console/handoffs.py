@@ -55,7 +55,8 @@ def _act(message_id: int, action, done: str, refused: str, log: str):
     if message is None:
         abort(404)
     if action(g.db, message_id):
-        review.record(g.db, message.enquiry, g.user, log, message.to_addr)
+        if message.enquiry is not None:  # a content review reminder belongs to no enquiry
+            review.record(g.db, message.enquiry, g.user, log, message.to_addr)
         g.db.commit()
         flash(done)
     else:

@@ -1,14 +1,19 @@
 """What staff do to an enquiry (assign, status, notes, tags, review) and to the bot (flag a misread message,
-export the flags as Rasa NLU training data). Every change to an enquiry is kept in its activity log."""
+export the flags as Rasa NLU training data), and what visitors say of the bot's answers (thumbs up or down).
+Every change to an enquiry is kept in its activity log."""
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import yaml
-from sqlalchemy import delete, select
+from markupsafe import Markup, escape
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from firststop.settings import ROOT
@@ -22,11 +27,14 @@ from members.models import (
     EnquiryTag,
     FlaggedMessage,
     StaffUser,
+    VisitorFeedback,
+    as_utc,
 )
-from members.transcripts import events
+from members.transcripts import events, find_bot_message
 
 MAX_NOTE = 5000
 MAX_TAG = 64
+MAX_FEEDBACK_COMMENT = 500
 
 
 class ReviewError(ValueError):
@@ -195,3 +203,137 @@ def nlu_yaml(examples: Iterable[tuple[str, str]], today: date | None = None) -> 
     if not by_intent:
         lines[-1] = "nlu: []"
     return "\n".join(lines) + "\n"
+
+
+# --- visitors' feedback on the bot's answers ---
+
+
+class FeedbackError(ValueError):
+    """The feedback can't be taken: no such bot message in that conversation, an unknown vote, a long comment."""
+
+
+def record_feedback(session: Session, conversation_id: str, index: int, digest: str, vote: str | None,
+                    comment: str = "") -> VisitorFeedback | None:
+    """Keep the visitor's vote ('up', 'down'; None withdraws it) and comment on one bot message of their
+    conversation, found by its place and text hash as the widget names it; a second vote replaces the first."""
+    if vote not in ("up", "down", None):
+        raise FeedbackError("vote must be 'up', 'down' or null")
+    comment = " ".join((comment or "").split())
+    if len(comment) > MAX_FEEDBACK_COMMENT:
+        raise FeedbackError(f"a comment can be at most {MAX_FEEDBACK_COMMENT} characters")
+    message = find_bot_message(session, conversation_id, index, digest)
+    if message is None:
+        raise FeedbackError("no such bot message in this conversation")
+    feedback = session.scalars(select(VisitorFeedback).where(
+        VisitorFeedback.conversation_id == conversation_id, VisitorFeedback.event_id == message.event_id)).first()
+    if vote is None:
+        if feedback is not None:
+            session.delete(feedback)
+        return None
+    if feedback is None:
+        feedback = VisitorFeedback(conversation_id=conversation_id, event_id=message.event_id)
+        session.add(feedback)
+    feedback.vote, feedback.comment = vote, comment or None
+    feedback.text_key, feedback.entry = message.text_key, message.entry
+    session.flush()
+    return feedback
+
+
+def feedback_per_entry(session: Session) -> list[tuple[str | None, int, int]]:
+    """(entry, thumbs up, thumbs down) per knowledge entry (None: messages that gave no entry's answer),
+    the most thumbs down first."""
+    down = func.sum(case((VisitorFeedback.vote == "down", 1), else_=0))
+    rows = session.execute(
+        select(VisitorFeedback.entry, func.count() - down, down).group_by(VisitorFeedback.entry)
+        .order_by(down.desc(), VisitorFeedback.entry)
+    ).all()
+    return [(entry, int(up), int(down)) for entry, up, down in rows]
+
+
+def thumbs_down(session: Session, limit: int = 100) -> list[tuple[VisitorFeedback, str]]:
+    """The latest thumbs down, each with the bot's message as the visitor saw it."""
+    rows = session.execute(
+        select(VisitorFeedback, events.c.data).join(events, events.c.id == VisitorFeedback.event_id, isouter=True)
+        .where(VisitorFeedback.vote == "down").order_by(VisitorFeedback.updated_at.desc(), VisitorFeedback.id.desc())
+        .limit(limit)
+    ).all()
+    return [(feedback, json.loads(data or "{}").get("text") or "") for feedback, data in rows]
+
+
+def feedback_by_event(session: Session, conversation_id: str) -> dict[int, VisitorFeedback]:
+    """The visitor's votes on one conversation's bot messages, by event id."""
+    rows = session.scalars(select(VisitorFeedback).where(VisitorFeedback.conversation_id == conversation_id))
+    return {feedback.event_id: feedback for feedback in rows}
+
+
+# --- transcripts as the visitor saw them ---
+
+# The widget's rules (web_widget/src/format.js): [label](url) | **bold** | *italic* | a bare URL.
+INLINE = re.compile(r"\[([^\]\n]+)\]\(\s*([^()\s]+(?:\([^()\s]*\)[^()\s]*)*)\s*\)|\*\*(?=\S)(.*?\S)\*\*"
+                    r"|\*(?=[^\s*])([^*]*?[^\s*])\*|\bhttps?://[^\s<>\"'`]+")
+NOT_IN_A_URL = re.compile(r"[\x00-\x20\x7f-\x9f]")
+
+
+def https_href(url: str) -> str | None:
+    """The URL if it is an absolute https one without spaces or control characters, else None."""
+    if NOT_IN_A_URL.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() == "https" and parts.hostname else None
+
+
+def _link(href: str, inner: str) -> str:
+    return f'<a href="{escape(href)}" rel="noopener noreferrer" target="_blank">{inner}</a>'
+
+
+def _bare_url(text: str) -> str:
+    """A bare URL without the punctuation that ends the sentence around it (and an unmatched closing bracket)."""
+    text = text.rstrip(".,;:!?")
+    while text.endswith(")") and text.count("(") < text.count(")"):
+        text = text[:-1].rstrip(".,;:!?")
+    return text
+
+
+def _inline(text: str, depth: int, links: bool = True) -> str:
+    """One line of bot text as HTML: everything escaped first, then bold, italic and https links."""
+    out, pos, scan = [], 0, 0
+    while (match := INLINE.search(text, scan)) is not None:
+        whole, label, url, bold, italic = match.group(0), *match.groups()
+        scan = match.end()
+        if label:
+            inner = _inline(label, depth + 1, links=False)
+            href = https_href(url) if links else None
+            html = _link(href, inner) if href else inner
+        elif bold or italic:
+            if depth > 2:
+                continue
+            tag = "strong" if bold else "em"
+            html = f"<{tag}>{_inline(bold or italic, depth + 1, links)}</{tag}>"
+        else:
+            whole = _bare_url(whole)
+            href = https_href(whole) if links else None
+            if not href:
+                continue
+            html, scan = _link(href, str(escape(whole))), match.start() + len(whole)
+        out += [str(escape(text[pos:match.start()])), html]
+        pos = match.start() + len(whole)
+    out.append(str(escape(text[pos:])))
+    return "".join(out)
+
+
+def bot_html(text: str) -> Markup:
+    """A bot message as the widget shows it, as safe HTML: line breaks, bold, italic, https links only
+    (rel=noopener); every other character is text."""
+    return Markup("<br>".join(_inline(line, 0) for line in re.split(r"\r\n?|\n", text or "")))
+
+
+def local_time(moment: datetime | None, zone: str) -> Markup:
+    """A stored time in the agency's time zone, labelled with the zone ('2026-03-02 14:05 CET'), as <time>."""
+    if moment is None:
+        return Markup("—")
+    local = as_utc(moment).astimezone(ZoneInfo(zone))
+    return Markup(f'<time datetime="{escape(as_utc(moment).isoformat())}" title="{escape(zone)}">'
+                  f'{local:%Y-%m-%d %H:%M} {escape(local.tzname() or zone)}</time>')

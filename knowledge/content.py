@@ -160,7 +160,8 @@ def _source(item: dict, where: str) -> tuple[str, str]:
     return title, url
 
 
-def _entry(item: dict, where: str) -> Entry:
+def parse_entry(item: dict, where: str) -> Entry:
+    """One English entry from its mapping (a content file's item, or a revision in the database)."""
     if "reviewed" in item:
         raise ContentError(f"{where}: 'reviewed' is replaced by 'checked' (and a source title and url)")
     cluster = item.get("cluster")
@@ -188,7 +189,8 @@ def _entry(item: dict, where: str) -> Entry:
     )
 
 
-def _translation(item: dict, language: str, source: Entry, where: str) -> Translation:
+def parse_translation(item: dict, language: str, source: Entry, where: str) -> Translation:
+    """One translation of `source` from its mapping, checked against the English entry."""
     unknown = sorted(set(item) - TRANSLATION_FIELDS)
     if unknown:  # a translation carries visitor-facing text only: no staff notes, sources or tags
         raise ContentError(f"{where}: unknown fields {', '.join(unknown)} (allowed: {', '.join(sorted(TRANSLATION_FIELDS))})")
@@ -226,7 +228,7 @@ def load_translations(translations_dir: Path, entries: list[Entry]) -> dict[str,
             entry_id = str(_require(item, "id", where))
             if entry_id not in by_id:
                 raise ContentError(f"{where}: no English entry with id '{entry_id}'")
-            translation = _translation(item, language, by_id[entry_id], where)
+            translation = parse_translation(item, language, by_id[entry_id], where)
             if language in found.get(entry_id, {}):
                 raise ContentError(f"{where}: duplicate {language} translation of '{entry_id}'")
             found.setdefault(entry_id, {})[language] = translation
@@ -238,12 +240,8 @@ def stale_translations(entries: list[Entry]) -> list[tuple[str, str]]:
     return sorted((e.id, language) for e in entries for language in e.translations if e.stale(language))
 
 
-def load_entries(content_dir: Path) -> list[Entry]:
-    """Read every knowledge entry under `content_dir` and its translations; ids must be unique and links resolvable."""
-    entries: list[Entry] = []
-    for path in sorted(content_dir.glob("*.yml")):
-        for index, item in enumerate(_read(path).get("entries") or []):
-            entries.append(_entry(item, f"{path.name} entry {index + 1}"))
+def validate_entries(entries: list[Entry]) -> None:
+    """Refuse a set of entries retrieval can't use: duplicate ids, or related ids that name no entry."""
     ids = [e.id for e in entries]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
@@ -253,6 +251,15 @@ def load_entries(content_dir: Path) -> list[Entry]:
         missing = [r for r in entry.related if r not in known]
         if missing:
             raise ContentError(f"entry {entry.id}: related ids not found: {', '.join(missing)}")
+
+
+def load_entries(content_dir: Path) -> list[Entry]:
+    """Read every knowledge entry under `content_dir` and its translations; ids must be unique and links resolvable."""
+    entries: list[Entry] = []
+    for path in sorted(content_dir.glob("*.yml")):
+        for index, item in enumerate(_read(path).get("entries") or []):
+            entries.append(parse_entry(item, f"{path.name} entry {index + 1}"))
+    validate_entries(entries)
     translations = load_translations(content_dir / "translations", entries)
     return [replace(e, translations=translations.get(e.id, {})) for e in entries]
 
@@ -262,54 +269,69 @@ def awaiting_review(entries: list[Entry]) -> list[Entry]:
     return sorted((e for e in entries if e.needs_review), key=lambda e: (e.checked, e.id))
 
 
+def parse_cluster(item: dict, where: str) -> ClusterInfo:
+    """One cluster and its routing vocabulary from its mapping."""
+    return ClusterInfo(
+        id=str(_require(item, "id", where)),
+        name=str(_require(item, "name", where)),
+        full_name=str(_require(item, "full_name", where)),
+        status=str(_require(item, "status", where)),
+        description=str(_require(item, "description", where)).strip(),
+        technologies=_strings(item.get("technologies"), where, "technologies"),
+        sectors=_strings(item.get("sectors"), where, "sectors"),
+        problems=_strings(item.get("problems"), where, "problems"),
+        examples=_strings(item.get("examples"), where, "examples"),
+        vocabulary={str(lang): {str(kind): _strings(v, where, f"vocabulary {lang} {kind}") for kind, v in kinds.items()}
+                    for lang, kinds in (item.get("vocabulary") or {}).items()},
+    )
+
+
+def validate_clusters(clusters: list[ClusterInfo], where: str = "clusters") -> None:
+    """Refuse a cluster list that is not exactly the agency's clusters."""
+    if sorted(c.id for c in clusters) != sorted(CLUSTER_IDS):
+        raise ContentError(f"{where}: expected exactly the clusters {', '.join(CLUSTER_IDS)}")
+
+
 def load_clusters(path: Path) -> list[ClusterInfo]:
     """Read the clusters and their routing vocabulary."""
-    clusters = []
-    for index, item in enumerate(_read(path).get("clusters") or []):
-        where = f"{path.name} cluster {index + 1}"
-        clusters.append(
-            ClusterInfo(
-                id=str(_require(item, "id", where)),
-                name=str(_require(item, "name", where)),
-                full_name=str(_require(item, "full_name", where)),
-                status=str(_require(item, "status", where)),
-                description=str(_require(item, "description", where)).strip(),
-                technologies=_strings(item.get("technologies"), where, "technologies"),
-                sectors=_strings(item.get("sectors"), where, "sectors"),
-                problems=_strings(item.get("problems"), where, "problems"),
-                examples=_strings(item.get("examples"), where, "examples"),
-                vocabulary={str(lang): {str(kind): _strings(v, where, f"vocabulary {lang} {kind}") for kind, v in kinds.items()}
-                            for lang, kinds in (item.get("vocabulary") or {}).items()},
-            )
-        )
-    if sorted(c.id for c in clusters) != sorted(CLUSTER_IDS):
-        raise ContentError(f"{path.name}: expected exactly the clusters {', '.join(CLUSTER_IDS)}")
+    clusters = [parse_cluster(item, f"{path.name} cluster {index + 1}")
+                for index, item in enumerate(_read(path).get("clusters") or [])]
+    validate_clusters(clusters, path.name)
     return clusters
+
+
+def parse_advisor(item: dict, where: str) -> AdvisorInfo:
+    """One advisor from its mapping; its clusters must exist."""
+    clusters = _strings(item.get("clusters"), where, "clusters")
+    unknown = [c for c in clusters if c not in CLUSTER_IDS]
+    if unknown:
+        raise ContentError(f"{where}: unknown clusters {', '.join(unknown)}")
+    return AdvisorInfo(
+        id=str(_require(item, "id", where)),
+        name=str(_require(item, "name", where)),
+        email=str(_require(item, "email", where)).lower(),
+        clusters=clusters,
+        languages=_strings(item.get("languages"), where, "languages") or ("en",),
+        available=bool(item.get("available", True)),
+        general=bool(item.get("general", False)),
+    )
+
+
+def validate_advisors(advisors: list[AdvisorInfo], where: str = "advisors") -> None:
+    """Refuse an advisor list without exactly one general advisor, or with a duplicate id."""
+    ids = [a.id for a in advisors]
+    if len(set(ids)) != len(ids):
+        raise ContentError(f"{where}: duplicate advisor ids")
+    if sum(a.general for a in advisors) != 1:
+        raise ContentError(f"{where}: exactly one advisor must be general: true")
 
 
 def load_advisors(path: Path) -> Advisors:
     """Read the advisors; exactly one general advisor takes enquiries that fit no cluster."""
     data = _read(path)
-    advisors = []
-    for index, item in enumerate(data.get("advisors") or []):
-        where = f"{path.name} advisor {index + 1}"
-        clusters = _strings(item.get("clusters"), where, "clusters")
-        unknown = [c for c in clusters if c not in CLUSTER_IDS]
-        if unknown:
-            raise ContentError(f"{where}: unknown clusters {', '.join(unknown)}")
-        advisors.append(
-            AdvisorInfo(
-                id=str(_require(item, "id", where)),
-                name=str(_require(item, "name", where)),
-                email=str(_require(item, "email", where)).lower(),
-                clusters=clusters,
-                languages=_strings(item.get("languages"), where, "languages") or ("en",),
-                available=bool(item.get("available", True)),
-                general=bool(item.get("general", False)),
-            )
-        )
-    if sum(a.general for a in advisors) != 1:
-        raise ContentError(f"{path.name}: exactly one advisor must be general: true")
+    advisors = [parse_advisor(item, f"{path.name} advisor {index + 1}")
+                for index, item in enumerate(data.get("advisors") or [])]
+    validate_advisors(advisors, path.name)
     return Advisors(
         general_inbox=str(_require(data, "general_inbox", path.name)),
         advisors=tuple(advisors),

@@ -1,4 +1,5 @@
-"""The loaded knowledge: rebuilt when a content file changes, so edits need no retraining.
+"""The loaded knowledge: rebuilt when the published content (in the database, else the files) changes, so edits
+need no retraining. The database is reached only through a DatabaseContent passed in (members provides one).
 
 One spaCy pipeline and one answer index per language the bot answers in (EN, FR, DE), and one router
 that reads all three; the pipelines are shared, so the cache holds each lemma table once.
@@ -10,6 +11,8 @@ import logging
 import os
 import pickle
 import threading
+import time
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,28 +102,50 @@ def load_off_topic(path: Path | None = None) -> list[str]:
     return list(dict.fromkeys(examples))
 
 
-def load_knowledge(knowledge_dir: Path) -> Knowledge:
-    """Read the content files and build a pipeline and an answer index per language, and the router."""
-    clusters = load_clusters(knowledge_dir / "clusters.yml")
+class ContentUnavailable(Exception):
+    """The database holding the content could not be read just now."""
+
+
+class DatabaseContent(ABC):
+    """Published content kept outside the files: a cheap version stamp and the content itself."""
+
+    @abstractmethod
+    def version(self) -> str | None:
+        """A stamp that changes whenever the published content does; None when there is none (use the files)."""
+
+    @abstractmethod
+    def load(self) -> tuple[str, list[Entry], list[ClusterInfo], Advisors]:
+        """A fingerprint of the published content, and its entries, clusters and advisors."""
+
+
+def build_knowledge(entries: list[Entry], clusters: list[ClusterInfo], advisors: Advisors,
+                    synonyms: Synonyms) -> Knowledge:
+    """A pipeline and an answer index per language, and the router, for this content."""
     pipelines = {language: build_pipeline(clusters, language) for language in LANGUAGES}
-    entries = load_entries(knowledge_dir / "content")
-    synonyms = load_synonyms(knowledge_dir / "synonyms.yml")
     off_topic = load_off_topic()
     return Knowledge(
         entries=entries,
         clusters=clusters,
-        advisors=load_advisors(knowledge_dir / "advisors.yml"),
+        advisors=advisors,
         indexes={language: KnowledgeIndex(entries, pipelines[language], synonyms, off_topic, language)
                  for language in LANGUAGES},
         router=Router(clusters, pipelines),
     )
 
 
-def content_hash(knowledge_dir: Path) -> str:
-    """A hash of the content files and of the code that builds from them."""
+def load_knowledge(knowledge_dir: Path) -> Knowledge:
+    """Read the content files and build the knowledge from them."""
+    return build_knowledge(load_entries(knowledge_dir / "content"), load_clusters(knowledge_dir / "clusters.yml"),
+                           load_advisors(knowledge_dir / "advisors.yml"), load_synonyms(knowledge_dir / "synonyms.yml"))
+
+
+def content_hash(knowledge_dir: Path, fingerprint: str = "") -> str:
+    """A hash of the content files (or of the database content's `fingerprint` and the synonyms) and of the code
+    that builds from them."""
     code = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in content_files(knowledge_dir) + off_topic_files() + sorted(code.glob("*.py")):
+    digest = hashlib.sha256(fingerprint.encode())
+    files = [knowledge_dir / "synonyms.yml"] if fingerprint else content_files(knowledge_dir)
+    for path in files + off_topic_files() + sorted(code.glob("*.py")):
         if path.exists():
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
@@ -137,11 +162,21 @@ def trusted_file(path: Path) -> bool:
     return True
 
 
-def cached_knowledge(knowledge_dir: Path, cache_dir: Path) -> Knowledge:
-    """The knowledge for the files as they are, from the cache when it was built before (building
-    fits the retrieval model, a few seconds; loading the cache takes well under one). The cache is a
-    pickle, so it is loaded only from a file and folder that nobody else can write."""
-    path = cache_dir / f"knowledge-{content_hash(knowledge_dir)}.pickle"
+def cached_knowledge(knowledge_dir: Path, cache_dir: Path, content: DatabaseContent | None = None) -> Knowledge:
+    """The knowledge for the files as they are (or for the database's published `content`), from the cache when it
+    was built before (building fits the retrieval model, a few seconds; loading the cache takes well under one).
+    The cache is a pickle, so it is loaded only from a file and folder that nobody else can write."""
+    if content is not None:
+        fingerprint, entries, clusters, advisors = content.load()
+        path = cache_dir / f"knowledge-{content_hash(knowledge_dir, fingerprint)}.pickle"
+
+        def build() -> Knowledge:
+            return build_knowledge(entries, clusters, advisors, load_synonyms(knowledge_dir / "synonyms.yml"))
+    else:
+        path = cache_dir / f"knowledge-{content_hash(knowledge_dir)}.pickle"
+
+        def build() -> Knowledge:
+            return load_knowledge(knowledge_dir)
     try:
         if not trusted_file(path):
             raise PermissionError("owned by another user or writable by others; not loaded")
@@ -151,7 +186,7 @@ def cached_knowledge(knowledge_dir: Path, cache_dir: Path) -> Knowledge:
         pass
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as error:
         log.warning("rebuilding the knowledge cache %s: %s", path, error)
-    knowledge = load_knowledge(knowledge_dir)
+    knowledge = build()
     try:
         cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         cache_dir.chmod(0o700)
@@ -169,23 +204,53 @@ def cached_knowledge(knowledge_dir: Path, cache_dir: Path) -> Knowledge:
 
 
 class KnowledgeStore:
-    """Holds the current Knowledge and reloads it when a content file changes (checked on each use)."""
+    """Holds the current Knowledge and reloads it when the published content changes: the database's content
+    version is read at most every `check_every` seconds; with no content there, the files' times on each use."""
 
-    def __init__(self, knowledge_dir: Path, cache_dir: Path) -> None:
+    def __init__(self, knowledge_dir: Path, cache_dir: Path, content: DatabaseContent | None = None,
+                 check_every: float = 2.0) -> None:
         self.knowledge_dir = knowledge_dir
         self.cache_dir = cache_dir
+        self.content = content
+        self.check_every = check_every
         self._lock = threading.Lock()
         self._stamp: tuple = ()
+        self._version: str | None = None
+        self._checked = float("-inf")
         self._knowledge: Knowledge | None = None
 
     def _current_stamp(self) -> tuple:
         return tuple((str(p), p.stat().st_mtime_ns) for p in content_files(self.knowledge_dir) if p.exists())
 
+    def _database_version(self) -> str | None:
+        """The database's content version, read at most every check_every seconds (the last one in between)."""
+        if self.content is None:
+            return None
+        if time.monotonic() - self._checked < self.check_every:
+            return self._version
+        try:
+            version = self.content.version()
+        except ContentUnavailable as error:  # keep answering from what is loaded; the files if nothing is
+            log.warning("content version not read (%s); keeping the loaded knowledge", error)
+            return self._version
+        self._checked = time.monotonic()
+        return version
+
     def get(self) -> Knowledge:
-        """The knowledge for the files as they are now."""
-        stamp = self._current_stamp()
+        """The knowledge for the content as it is now."""
         with self._lock:
-            if self._knowledge is None or stamp != self._stamp:
+            version = self._database_version()
+            if version is not None:
+                if self._knowledge is None or version != self._version:
+                    try:
+                        self._knowledge = cached_knowledge(self.knowledge_dir, self.cache_dir, self.content)
+                        self._version, self._stamp = version, ()
+                    except ContentUnavailable as error:
+                        log.warning("content not loaded (%s); keeping the loaded knowledge", error)
+                if self._knowledge is not None:
+                    return self._knowledge
+            stamp = self._current_stamp()
+            if self._knowledge is None or self._version is not None or stamp != self._stamp:
                 self._knowledge = cached_knowledge(self.knowledge_dir, self.cache_dir)
-                self._stamp = stamp
+                self._stamp, self._version = stamp, None
             return self._knowledge

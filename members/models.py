@@ -1,12 +1,13 @@
 """SQLAlchemy models of the member database."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -263,7 +264,8 @@ class OutboxMessage(Base):
         CheckConstraint(one_of("status", OUTBOX_STATUSES, nullable=False), name="ck_outbox_status"),
     )
     id: Mapped[int] = Column(Integer, primary_key=True)
-    enquiry_id: Mapped[int] = Column(ForeignKey("enquiries.id"), nullable=False, index=True)
+    # NULL for a staff mail about no enquiry (a content review reminder: members.content_store).
+    enquiry_id: Mapped[int | None] = Column(ForeignKey("enquiries.id"), index=True)
     kind: Mapped[str] = Column(String(32), nullable=False, default="handoff")
     message_id: Mapped[str] = Column(String(255), nullable=False, unique=True)
     to_addr: Mapped[str] = Column(String(255), nullable=False)
@@ -429,3 +431,87 @@ Index("ix_enquiries_cluster_created", Enquiry.cluster_id, Enquiry.created_at, En
 Index("ix_enquiries_advisor_created", Enquiry.advisor_id, Enquiry.created_at, Enquiry.id)
 Index("ix_enquiries_unsure_created", Enquiry.created_at, Enquiry.id,
       postgresql_where=Enquiry.bot_unsure.is_(True), sqlite_where=Enquiry.bot_unsure.is_(True))
+
+
+CONTENT_KINDS = ("entry", "cluster", "advisor", "settings")
+
+
+class ContentItem(Base):
+    """One piece of the assistant's content staff edit in the console: a knowledge entry (with its translations),
+    a cluster's vocabulary, an advisor, or the advisors' settings; its text lives in revisions."""
+
+    __tablename__ = "content_items"
+    __table_args__ = (
+        UniqueConstraint("kind", "key", name="uq_content_items_kind_key"),
+        CheckConstraint(one_of("kind", CONTENT_KINDS, nullable=False), name="ck_content_items_kind"),
+    )
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    kind: Mapped[str] = Column(String(16), nullable=False)
+    key: Mapped[str] = Column(String(100), nullable=False)  # the entry, cluster or advisor id
+    file: Mapped[str | None] = Column(String(100))  # the content file an entry is exported to (funding.yml)
+    position: Mapped[int] = Column(Integer, nullable=False, default=0)  # its place in that file
+    owner_id: Mapped[int | None] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"), index=True)
+    review_by: Mapped[date | None] = Column(Date, index=True)
+    reminded_for: Mapped[date | None] = Column(Date)  # the review-by date the owner was last reminded of
+    published_revision_id: Mapped[int | None] = Column(ForeignKey("content_revisions.id", use_alter=True,
+                                                                  name="fk_content_items_published_revision"))
+    owner = relationship("StaffUser", foreign_keys=[owner_id])
+    published = relationship("ContentRevision", foreign_keys=[published_revision_id], post_update=True)
+
+
+class ContentRevision(Base):
+    """One version of a content item (the item as a JSON mapping); a draft until it is published."""
+
+    __tablename__ = "content_revisions"
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    item_id: Mapped[int] = Column(ForeignKey("content_items.id", ondelete="CASCADE"), nullable=False, index=True)
+    data: Mapped[str] = Column(Text, nullable=False)
+    note: Mapped[str] = Column(String(300), nullable=False, default="")
+    created_by: Mapped[int | None] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    published_by: Mapped[int | None] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime | None] = Column(DateTime(timezone=True), index=True)
+    rolled_back_from: Mapped[int | None] = Column(Integer)  # the older revision this one republished
+    author = relationship("StaffUser", foreign_keys=[created_by])
+    publisher = relationship("StaffUser", foreign_keys=[published_by])
+
+
+# --- what visitors and staff say to each other outside the bot (issue 17) ---
+
+FEEDBACK_VOTES = ("up", "down")
+
+
+class VisitorFeedback(Base):
+    """A visitor's thumbs up or down (and optional comment) on one bot message of their conversation."""
+
+    __tablename__ = "visitor_feedback"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "event_id", name="uq_visitor_feedback_message"),
+        CheckConstraint(one_of("vote", FEEDBACK_VOTES, nullable=False), name="ck_visitor_feedback_vote"),
+    )
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False, index=True)
+    event_id: Mapped[int] = Column(Integer, nullable=False)  # events.id of the bot message; Rasa owns that table
+    text_key: Mapped[str | None] = Column(String(100))  # the catalogue key in the message's metadata
+    entry: Mapped[str | None] = Column(String(100), index=True)  # the knowledge entry the message answered with
+    vote: Mapped[str] = Column(String(4), nullable=False)
+    comment: Mapped[str | None] = Column(Text)
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class StaffReply(Base):
+    """What an advisor wrote to the visitor from the console: mailed through the outbox when the enquiry has an
+    address, and shown in the widget when the visitor comes back."""
+
+    __tablename__ = "staff_replies"
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    enquiry_id: Mapped[int] = Column(ForeignKey("enquiries.id", ondelete="CASCADE"), nullable=False, index=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False, index=True)  # erased with the conversation
+    author_id: Mapped[int | None] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    signed: Mapped[str] = Column(String(200), nullable=False)  # the name the visitor sees (the advisor's)
+    body: Mapped[str] = Column(Text, nullable=False)
+    outbox_id: Mapped[int | None] = Column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    author = relationship("StaffUser")
+    mail = relationship("OutboxMessage")

@@ -20,9 +20,10 @@ from tests.console.conftest import ADMIN, ADVISOR, csrf_of, login, post
 COOKIE = "firststop_console"
 BEYOND_ANY_ID = "99999999999999999999"  # more than PostgreSQL's bigint and SQLite's INTEGER hold
 
-# The only pages a visitor may open without logging in.
-PUBLIC_PATHS = {"/console/login", "/healthz", "/"}
-PUBLIC_PREFIXES = ("/widget/", "/static/")
+# The only pages a visitor may open without logging in; the widget's JSON endpoints (/api/) take a conversation's
+# bearer id instead (tests/console/test_replies.py checks that they refuse bad ones).
+PUBLIC_PATHS = {"/console/login", "/healthz", "/readyz", "/"}
+PUBLIC_PREFIXES = ("/widget/", "/static/", "/api/")
 
 
 def _is_public(rule) -> bool:
@@ -60,6 +61,7 @@ def test_every_route_needs_a_login(app, client, seeded):
     assert len(checked) >= 35, checked  # the enumeration really covered the console
     assert ("GET", "/console/enquiries.csv") in checked and ("GET", "/console/flags/nlu.yml") in checked
     assert ("GET", "/conversations/<path:conversation_id>") in checked
+    assert ("POST", "/console/enquiries/<int:enquiry_id>/reply") in checked and ("GET", "/console/feedback") in checked
 
 
 def test_public_pages_stay_public(client):

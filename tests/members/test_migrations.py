@@ -57,7 +57,7 @@ def heads(url: str) -> set[str]:
 
 def test_upgrade_from_empty_matches_the_models(empty_db_url):
     upgrade(empty_db_url, "heads")
-    assert heads(empty_db_url) == {"0006_one_head"}  # one head: the next migration has one parent
+    assert heads(empty_db_url) == {"0008_replies_feedback"}  # one head: the next migration has one parent
     assert schema_differences(empty_db_url) == []
     assert check_constraints(empty_db_url) == model_check_constraints()
 
@@ -156,7 +156,7 @@ def test_a_search_index_made_before_the_stored_vector_is_searchable_after_the_up
             "visitor_messages, search_text, last_visitor_unanswered) VALUES ('old-1', '2026-11-01 10:00:00+00', "
             "'2026-11-01 10:05:00+00', 7, 2, 'anti-corrosion coatings for steel bridges', false)"))
     upgrade(empty_db_url, "heads")
-    assert heads(empty_db_url) == {"0006_one_head"}
+    assert heads(empty_db_url) == {"0008_replies_feedback"}
     if engine.dialect.name == "postgresql":  # SQLite searches with LIKE and keeps no vector
         with engine.connect() as connection:
             found = connection.execute(text(
