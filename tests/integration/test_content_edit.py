@@ -30,8 +30,8 @@ def own_knowledge_stack(model_path, tmp_path, db_url):
 def test_an_edited_answer_is_given_without_retraining(own_knowledge_stack):
     stack, knowledge = own_knowledge_stack
     sender = uuid.uuid4().hex
-    assert "7, rue Alcide de Gasperi" in stack.say(sender, "what is your postal address?", timeout=120)
+    assert "5, avenue des Hauts-Fourneaux" in stack.say(sender, "what is your postal address?", timeout=120)
     path = knowledge / "content" / "agency.yml"
-    path.write_text(path.read_text().replace("7, rue Alcide de Gasperi", "42, avenue de la Gare"))
+    path.write_text(path.read_text().replace("5, avenue des Hauts-Fourneaux", "42, avenue de la Gare"))
     reply = stack.say(sender, "what is your postal address?", timeout=120)
     assert "42, avenue de la Gare" in reply and "Alcide" not in reply.split("Source:")[0]

@@ -97,7 +97,7 @@ def serious_violations(page, axe_js, context: str = "#fs-root") -> list[tuple[st
 def test_no_serious_accessibility_violations(page, axe_js):
     assert serious_violations(page, axe_js) == []  # closed: the launcher alone
     open_and_greet(page)
-    ask(page, "How can I contact you?", "Alcide de Gasperi")  # links, bold text, quick replies
+    ask(page, "How can I contact you?", "Hauts-Fourneaux")  # links, bold text, quick replies
     page.fill("[data-fs=input]", "x" * 1001)
     page.click("[data-fs=send]")  # the counter and the error message
     expect(page.locator("[data-fs=input-error]")).not_to_be_empty()
