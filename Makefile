@@ -65,6 +65,7 @@ conversations: $(VENV)/.installed
 
 eval: $(VENV)/.installed
 	$(PY) -m eval.run
+	$(PY) -m eval.scenarios
 
 bench: $(VENV)/.installed
 	node web_widget/size.mjs

@@ -11,14 +11,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-
-@dataclass(frozen=True)
-class Turn:
-    """One visitor message, the kind of turn it is, and a text its reply must contain (None: any reply)."""
-
-    kind: str
-    text: str
-    expect: str | None = None
+from firststop.visits import Turn, reply_text
 
 
 @dataclass
@@ -54,37 +47,6 @@ class LevelResult:
         return self.messages / self.wall_seconds if self.wall_seconds else 0.0
 
 
-# The FirstStop visit: greet, a question, a project that is routed, the contact form, then a hand-off.
-PROJECTS = (
-    ("We develop anti-corrosion coatings for steel structures", "SurfMat"),
-    ("Our start-up uses machine learning to analyse customer behaviour", "InfoCom"),
-    ("We build star trackers and payloads for small satellites", "AeroSpace"),
-)
-QUESTIONS = (
-    "Can I get money for an R&D project?",
-    "How do I start an innovative business?",
-    "Can I get money for an R&D project?",
-)
-
-
-def firststop_script(number: int) -> list[Turn]:
-    """The multi-turn FirstStop conversation number `number` (varied project, question and e-mail)."""
-    project, cluster = PROJECTS[number % len(PROJECTS)]
-    return [
-        Turn("greet", "Hello", "R&D funding"),
-        Turn("question", QUESTIONS[number % len(QUESTIONS)], "Source:"),
-        Turn("project", project, cluster),
-        Turn("confirm", "yes", "may we store"),
-        Turn("consent", "yes", "describes you"),
-        Turn("profile", '/inform{"profile":"sme"}', "your name"),
-        Turn("name", "Jane Doe", "organisation"),
-        Turn("organisation", "Acme Coatings SA", "e-mail address"),
-        Turn("email", f"jane.{number}.{uuid.uuid4().hex[:6]}@acme-coatings.example", "phone number"),
-        Turn("phone_skip", "skip", "Your enquiry is logged"),
-        Turn("handoff", "I'd like to talk to a person", "passed your enquiry"),
-    ]
-
-
 def stock_script(number: int) -> list[Turn]:
     """A conversation of the same length for the `rasa init` bot: greetings and moods."""
     return [
@@ -100,15 +62,6 @@ def stock_script(number: int) -> list[Turn]:
         Turn("greet", "hi", "How are you"),
         Turn("goodbye", "bye", "Bye"),
     ]
-
-
-def reply_text(messages: list[dict]) -> str:
-    """The texts of the bot's messages, with their button titles, joined for checking."""
-    parts = []
-    for message in messages:
-        parts.append(message.get("text") or "")
-        parts.extend(b.get("title", "") for b in message.get("buttons") or [])
-    return "\n".join(parts)
 
 
 async def exchange(session: aiohttp.ClientSession, url: str, sender: str, turn: Turn, timeout: float) -> Sample:

@@ -21,17 +21,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import proc
 from bench.load import (
     LevelResult,
-    firststop_script,
     latency_summary,
     run_level,
     stock_script,
 )
-from firststop import launcher
+from firststop import launcher, proc
 from firststop import stack as stacks
 from firststop.settings import ROOT
+from firststop.visits import firststop_script
 
 BENCH_DIR = ROOT / "var" / "bench"
 STOCK_DIR = BENCH_DIR / "stock"

@@ -235,7 +235,8 @@ def log_enquiry(session: Session, record: EnquiryRecord, mail_cap: int = 0) -> E
     enquiry = session.scalars(
         select(Enquiry).where(Enquiry.conversation_id == record.conversation_id)
     ).first()
-    if enquiry is None:
+    created = enquiry is None
+    if created:
         enquiry = Enquiry(conversation_id=record.conversation_id)
         session.add(enquiry)
     enquiry.channel = record.channel
@@ -256,7 +257,9 @@ def log_enquiry(session: Session, record: EnquiryRecord, mail_cap: int = 0) -> E
         enquiry.route_score = record.route_score
         enquiry.route_reason = record.route_reason
         enquiry.advisor_id = record.advisor_id
-    if enquiry.status not in ("handed_off", "closed") or record.status == "handed_off":
+    # A later write (a follow-up, a replay) keeps the status staff set; only a hand-off (which carries its
+    # reason; a follow-up to a handed-off enquiry doesn't) moves it.
+    if created or (record.status == "handed_off" and record.handoff_reason):
         enquiry.status = record.status
     enquiry.handoff_reason = record.handoff_reason or enquiry.handoff_reason
     enquiry.bot_unsure = enquiry.bot_unsure or record.bot_unsure
@@ -344,7 +347,8 @@ _PROFILE_WORDS = (
     ("public_research_lab", ("public research", "university", "laboratory", "lab")),
     ("researcher", ("researcher", "phd", "scientist", "professor", "postdoc")),
     ("large_company", ("large", "big company", "corporation", "multinational", "group")),
-    ("sme", ("sme", "small", "medium", "family business")),
+    ("sme", ("sme", "small", "medium", "family business", "pme", "petite entreprise", "moyenne entreprise",
+             "kmu", "kleines unternehmen", "mittelständ")),
     ("entrepreneur", ("entrepreneur", "founder", "start-up", "startup", "start up", "self-employed")),
     ("individual", ("individual", "private person", "myself", "idea", "inventor")),
 )

@@ -66,10 +66,28 @@ def save(factory: sessionmaker[Session], record: EnquiryRecord, spool_dir: Path,
         _log_failure(error, f"spooling enquiry {record.conversation_id}")
         spool_dir.mkdir(parents=True, exist_ok=True)
         path = _spool_path(spool_dir, record)
+        record = _with_spooled_mails(path, record)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({**record.to_json(), MAIL_CAP: mail_cap}), encoding="utf-8")
         os.replace(tmp, path)
         return None
+
+
+def _with_spooled_mails(path: Path, record: EnquiryRecord) -> EnquiryRecord:
+    """The record to spool over the conversation's waiting one: a later write (a follow-up) carries no mails, so
+    the waiting record's mails and reply promise go with it, or the advisor would never be mailed."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data.pop(MAIL_CAP, None)
+        earlier = EnquiryRecord.from_json(data)
+    except FileNotFoundError:
+        return record
+    except (ValueError, TypeError, AttributeError):
+        return record  # unreadable: replay sets it aside for a person to check
+    kinds = {mail.kind for mail in record.mails}
+    record.mails = [*record.mails, *(mail for mail in earlier.mails if mail.kind not in kinds)]
+    record.reply_due = record.reply_due or earlier.reply_due
+    return record
 
 
 def pending(spool_dir: Path) -> list[Path]:

@@ -18,12 +18,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bench.load import Turn, firststop_script, reply_text
 from firststop import launcher
 from firststop import stack as stacks
+from firststop.visits import Turn, firststop_script, reply_text
 from handoff import mailsink
 from members.db import session_factory
-from members.models import Contact, Enquiry, OutboxMessage
+from members.models import Contact, Enquiry, EnquiryFollowup, OutboxMessage
 from tests.conftest import LIMITS_OFF, RunningStack, free_port, make_database
 
 AGAIN_AFTER = 0.5  # seconds a retrying visitor waits before sending the message again
@@ -146,7 +146,7 @@ def say_until_taken(stack: FaultStack, log: VisitLog, turn: Turn, deadline: floa
 
 def visit(stack: FaultStack, number: int, sender: str, deadline: float,
           between_turns: float = 0.0) -> VisitLog:
-    """A whole FirstStop conversation, through to the hand-off, retrying what the server didn't take in."""
+    """A whole FirstStop conversation, through Send and a message after it, retrying what the server didn't take in."""
     log = VisitLog(sender)
     for turn in firststop_script(number):
         text = say_until_taken(stack, log, turn, deadline)
@@ -171,12 +171,12 @@ def visitors_at_once(stack: FaultStack, count: int, prefix: str, deadline: float
 
 
 def records(database_url: str) -> dict[str, int]:
-    """How many enquiries (and of those handed off), contacts, outbox messages and distinct contact e-mail
-    addresses the member database holds."""
+    """How many enquiries, follow-ups, contacts, outbox messages and distinct contact e-mail addresses the member
+    database holds."""
     with session_factory(database_url)() as session:
         return {
             "enquiries": session.scalar(select(func.count()).select_from(Enquiry)),
-            "handed_off": session.scalar(select(func.count()).select_from(Enquiry).where(Enquiry.status == "handed_off")),
+            "followups": session.scalar(select(func.count()).select_from(EnquiryFollowup)),
             "contacts": session.scalar(select(func.count()).select_from(Contact)),
             "outbox": session.scalar(select(func.count()).select_from(OutboxMessage)),
             "emails": session.scalar(select(func.count(func.distinct(Contact.email)))),

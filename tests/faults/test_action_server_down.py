@@ -5,32 +5,32 @@ from __future__ import annotations
 import time
 import uuid
 
-from bench.load import firststop_script
 from firststop.channel import SOMETHING_WENT_WRONG
+from firststop.visits import firststop_script, split_at
 from tests.faults.conftest import VisitLog, message_ids, records, say_until_taken, visitors_at_once
 
 
 def test_the_visitor_is_told_and_the_conversation_goes_on(fault_stack):
     stack = fault_stack("postgresql")
     sender = uuid.uuid4().hex
-    script = firststop_script(0)
-    for turn in script[:6]:  # greet … profile: the form now asks for the name
+    before, rest = split_at(firststop_script(0), "name")
+    for turn in before:  # greet … consent: the form now asks for the name
         assert turn.expect.lower() in stack.say(sender, turn.text).lower()
 
     stack.kill("actions")
-    status, body = stack.post(sender, "Jane Doe", timeout=20)
+    status, body = stack.post(sender, rest[0].text, timeout=20)
     assert status == 503, "a message the bot couldn't handle must not look answered"
     assert body["error"] == SOMETHING_WENT_WRONG
 
     stack.restart("actions")
     log = VisitLog(sender)
     deadline = time.monotonic() + 60
-    for turn in script[6:]:  # the same name again, then the rest: the form resumes where it was
+    for turn in rest:  # the same name again, then the rest: the form resumes where it was
         text = say_until_taken(stack, log, turn, deadline)
         assert turn.expect.lower() in text.lower(), f"{turn.kind}: {text!r}"
     assert log.told_to_retry == []
     assert len(stack.wait_for_mail(1, timeout=30)) == 1
-    assert records(stack.database_url) == {"enquiries": 1, "handed_off": 1, "contacts": 1, "outbox": 1, "emails": 1}
+    assert records(stack.database_url) == {"enquiries": 1, "followups": 1, "contacts": 1, "outbox": 1, "emails": 1}
 
 
 def test_kills_under_load_lose_and_duplicate_nothing(fault_stack):
@@ -57,5 +57,5 @@ def test_kills_under_load_lose_and_duplicate_nothing(fault_stack):
     assert len(mails) == visitors
     assert len(set(message_ids(stack))) == visitors
     assert records(stack.database_url) == {
-        "enquiries": visitors, "handed_off": visitors, "contacts": visitors, "outbox": visitors, "emails": visitors,
+        "enquiries": visitors, "followups": visitors, "contacts": visitors, "outbox": visitors, "emails": visitors,
     }

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bench import proc
+from firststop import proc
 
 # Rasa's HTTP API (`rasa run --enable-api`) and the channels FirstStop doesn't use.
 CLOSED = [

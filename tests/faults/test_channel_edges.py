@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bench import proc
+from firststop import proc
 
 WEBHOOK = "/webhooks/rest/webhook"
 

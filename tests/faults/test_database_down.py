@@ -8,8 +8,8 @@ import os
 import time
 import uuid
 
-from bench.load import firststop_script
 from firststop.channel import STORE_UNAVAILABLE
+from firststop.visits import firststop_script
 from members import spool
 from tests.conftest import eventually
 from tests.faults.conftest import records, visitors_at_once
@@ -39,7 +39,7 @@ def test_an_outage_under_load_loses_no_contact(fault_stack):
     mails = stack.wait_for_mail(visitors, timeout=60)
     time.sleep(3)
     assert records(stack.database_url) == {
-        "enquiries": visitors, "handed_off": visitors, "contacts": visitors, "outbox": visitors, "emails": visitors,
+        "enquiries": visitors, "followups": visitors, "contacts": visitors, "outbox": visitors, "emails": visitors,
     }
     assert len({message["Message-ID"] for _, message in mails}) == len(mails) == visitors
     assert spool.pending(stack.var_dir / "spool") == []  # whatever waited on disk reached the database
@@ -55,9 +55,9 @@ def test_enquiries_wait_in_the_spool_while_the_action_server_cannot_reach_the_da
     for number in range(visitors):
         sender = f"spool-{number}-{uuid.uuid4().hex}"
         replies = [stack.say(sender, turn.text) for turn in firststop_script(number)]
-        assert "couldn't save your enquiry just now" in replies[-2]  # phone skipped: the enquiry is logged …
+        assert "couldn't reach our system just now" in replies[-2]  # Send: the enquiry is mailed …
         assert "kept safely" in replies[-2]  # … or, here, kept
-        assert "couldn't reach our system just now" in replies[-1]  # and the hand-off too
+        assert "already with" in replies[-1]  # and what the visitor adds after it goes with it
     assert len(spool.pending(stack.var_dir / "spool")) == visitors
     assert stack.smtp.handler.messages == []
 
@@ -67,4 +67,4 @@ def test_enquiries_wait_in_the_spool_while_the_action_server_cannot_reach_the_da
     time.sleep(3)
     assert len({message["Message-ID"] for _, message in mails}) == len(mails) == visitors
     counts = records(stack.database_url)
-    assert counts["handed_off"] == counts["contacts"] == visitors
+    assert counts["enquiries"] == counts["followups"] == counts["contacts"] == counts["outbox"] == visitors

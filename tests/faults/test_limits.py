@@ -13,8 +13,8 @@ import uuid
 
 from sqlalchemy import select
 
-from bench.load import firststop_script, reply_text
 from firststop.channel import TOO_MANY
+from firststop.visits import firststop_script, reply_text
 from members.db import session_factory
 from members.transcripts import events
 
