@@ -149,15 +149,26 @@ def correction(text: str) -> Command | None:
     return Command("change", named, value.group("what"))
 
 
+# Whole answers to "may we store your details?" that say more than yes or no.
+AGREE = re.compile(r"^\s*(?:(?:yes|yeah|sure|ok|okay|oui|ja|jo)\b[\s,.!]+)?(?:i agree|agreed|you can (?:keep|store|save|use)"
+                   r" (?:it|them|my details|my data)|i(?:'m| am) fine with (?:it|that)|j'accepte|je suis d'accord|"
+                   r"vous pouvez (?:les )?(?:garder|conserver)|einverstanden|ich stimme zu|sie d[üu]rfen (?:sie )?speichern|"
+                   r"ech sinn averstanen)[\s.!]*$", re.I)
+REFUSE = re.compile(r"^\s*(?:no|non|nein|neen)\b[\s,.!]+(?:i'?d rather not(?: give (?:them|my details))?|"
+                    r"i don'?t want to(?: (?:leave|give) (?:my|any) (?:name|details|data))?|no details|"
+                    r"je (?:ne )?pr[ée]f[èe]re pas|plut[ôo]t pas|pas de coordonn[ée]es|lieber nicht|"
+                    r"keine (?:daten|kontaktdaten|angaben))[\s.!]*$", re.I)
+
+
 def yes_or_no(said: str, intent: str | None = None) -> bool | None:
     """A yes or no typed or clicked, else None; the classifier's affirm/deny counts only for a short message."""
     said = str(said or "").strip()
     found = command(said)
     if found is not None and found.kind in ("affirm", "deny"):
         return found.kind == "affirm"
-    if YES_WORDS.match(said):
+    if YES_WORDS.match(said) or AGREE.match(said):
         return True
-    if NO_WORDS.match(said):
+    if NO_WORDS.match(said) or REFUSE.match(said):
         return False
     if len(said.split()) <= 4 and intent in ("affirm", "deny"):
         return intent == "affirm"
