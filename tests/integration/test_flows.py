@@ -64,8 +64,10 @@ def test_a_question_for_another_office_gets_a_pointer_to_it(stack, sender_id):
 
 def test_routed_then_corrected_to_another_cluster(stack, sender_id):
     messages = stack.send(sender_id, "We develop anti-corrosion coatings for steel bridges")
-    # Full cluster names on the buttons, never bare acronyms.
-    assert "SurfMat" in messages[0]["text"] and "InfoCom (Information and Communication Technologies)" in buttons(messages)
+    # Full cluster names on the buttons, never bare acronyms; a few choices, the whole list one click away.
+    offered = buttons(messages)
+    assert "SurfMat" in messages[0]["text"] and "Yes, SurfMat (Surface Engineering and New Materials)" in offered
+    assert "Another cluster" in offered and len(offered) <= 4
     reply = stack.say(sender_id, '/inform{"cluster":"infocom"}')
     assert "InfoCom" in reply
     complete_contact_form(stack, sender_id, f"corrected-{sender_id[:8]}@acme.example")
