@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from actions import language as languages
 from handoff.compose import Turn
 from members.enquiries import EnquiryRecord, profile_from_text
+from members.transcripts import as_the_visitor_saw, message_from_data
 
 # Intents whose message is not itself the visitor's question.
 NOT_A_QUESTION = {
@@ -24,23 +25,13 @@ def _clock(timestamp: float | None) -> str:
 
 
 def transcript(tracker: Tracker) -> tuple[Turn, ...]:
-    """Visitor and bot messages in order, as the visitor saw them: a clicked button by its title, not its
-    payload, and the widget's own opening payload (no button offered it) left out."""
-    turns = []
-    offered: dict[str, str] = {}
-    for event in tracker.events:
-        if event.get("event") == "user" and event.get("text"):
-            text = event["text"]
-            if text.startswith("/"):
-                if text not in offered:
-                    continue
-                text = f"[{offered[text]}]"
-            turns.append(Turn("visitor", text, _clock(event.get("timestamp"))))
-        elif event.get("event") == "bot" and event.get("text"):
-            buttons = (event.get("data") or {}).get("buttons") or []
-            offered = {b.get("payload", ""): b.get("title", "") for b in buttons if isinstance(b, dict)}
-            turns.append(Turn("bot", event["text"], _clock(event.get("timestamp"))))
-    return tuple(turns)
+    """Visitor and bot messages in order, as the visitor saw them (members.transcripts: a clicked button by its
+    title, the widget's own hidden payloads left out)."""
+    said = (message_from_data(e, e.get("event"), e.get("timestamp")) for e in tracker.events)
+    return tuple(
+        Turn(m.speaker, f"[{m.clicked}]" if m.clicked else m.text, _clock(m.at.timestamp()))
+        for m in as_the_visitor_saw(m for m in said if m is not None) if not m.hidden and m.text
+    )
 
 
 def client_key(tracker: Tracker) -> str | None:

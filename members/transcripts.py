@@ -3,6 +3,7 @@ the visitor saw them (a button click as the button's title), and one bot message
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
@@ -45,7 +46,12 @@ class Message:
 
 def message_from_event(event_id: int, type_name: str, timestamp: float | None, data: str | None) -> Message | None:
     """One `events` row as a transcript message; None for events that are not a visitor or bot message."""
-    event = json.loads(data or "{}")
+    return message_from_data(json.loads(data or "{}"), type_name, timestamp, event_id)
+
+
+def message_from_data(event: dict, type_name: str | None, timestamp: float | None,
+                      event_id: int | None = None) -> Message | None:
+    """A Rasa event (as stored, or as a rasa_sdk Tracker holds it) as a transcript message, or None."""
     at = datetime.fromtimestamp(timestamp or 0, timezone.utc)
     if type_name == "user":
         parse = event.get("parse_data") or {}
@@ -108,13 +114,15 @@ def transcript(session: Session, conversation_id: str) -> list[Message]:
     except (OperationalError, ProgrammingError):  # Rasa has not created its table yet
         session.rollback()
         return []
+    return as_the_visitor_saw(m for m in (message_from_event(*row) for row in rows) if m is not None)
+
+
+def as_the_visitor_saw(said: Iterable[Message]) -> list[Message]:
+    """Messages in order, each visitor payload marked with the title of the button that sent it (or hidden)."""
     messages: list[Message] = []
     offered: dict[str, str] = {}  # payload -> title of the buttons the bot showed since the visitor last spoke
     answered = True
-    for row in rows:
-        message = message_from_event(*row)
-        if message is None:
-            continue
+    for message in said:
         if message.speaker == "bot":
             if answered:
                 offered, answered = {}, False
