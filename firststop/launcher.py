@@ -129,14 +129,14 @@ def main() -> None:  # pragma: no cover - `make run`
     print(f"• preparing the database {settings.database_url}", flush=True)
     prepare_database(settings.database_url)
     stacks.seed_content(settings.database_url)  # first start: the console's content editor starts from knowledge/
-    print("• training the Rasa model if its inputs changed (log: var/log/train.log)", flush=True)
+    print(f"• training the Rasa model if its inputs changed (log: {log_dir / 'train.log'})", flush=True)
     password = ensure_admin(settings.database_url, settings.var_dir / "admin-password.txt")
     model, trained = train_if_needed(log_dir)
     print(f"  model {model.name}" + (f" trained in {trained:.0f} s" if trained else " (up to date)"), flush=True)
     stack = Stack(log_dir)
     try:
         for service in services(model, smtp_port=settings.smtp_port):
-            print(f"• starting {service.name} (log: var/log/{service.name}.log)", flush=True)
+            print(f"• starting {service.name} (log: {log_dir / (service.name + '.log')})", flush=True)
             stack.start(service)
     except BaseException:
         stack.stop_all()
