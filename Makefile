@@ -10,7 +10,7 @@ export PYTHONPATH := $(CURDIR)
 # Rasa 3.6 runs on Python 3.10 only: find one on PATH or in pyenv.
 PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10 2>/dev/null | tail -n 1)
 
-.PHONY: run test conversations eval bench lint admin clean deploy-local soak nginx
+.PHONY: run test check conversations eval bench lint admin clean deploy-local soak nginx
 
 $(VENV)/.installed: requirements.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -25,7 +25,7 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 run: $(VENV)/.installed
-	$(PY) -m firststop.launcher
+	$(PY) -m launch.launcher
 
 # The production shape on this machine (README, "Running it in production"): nginx, 2 Rasa servers, 2 action
 # servers, the Redis lock store, PostgreSQL, the console under gunicorn, the worker, the local mail sink.
@@ -39,7 +39,7 @@ deploy-local: $(VENV)/.installed nginx
 	@[ -s var/secret-key ] || $(PY) -c 'import secrets; print(secrets.token_urlsafe(48))' > var/secret-key
 	SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret-key)} FIRSTSTOP_VAR=$${FIRSTSTOP_VAR:-$(CURDIR)/var} \
 	  DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg2://postgres@127.0.0.1:5432/postgres} \
-	  $(PY) -m firststop.launcher --deploy-local $(DEPLOY_ENV) --mail-sink
+	  $(PY) -m launch.launcher --deploy-local $(DEPLOY_ENV) --mail-sink
 
 # 50 conversations through nginx while a Rasa server and an action server are killed (SOAK_SECONDS, default 60).
 SOAK_SECONDS ?= 60
@@ -56,10 +56,17 @@ test: $(VENV)/.installed web_widget/node_modules/.package-lock.json
 	$(MAKE) conversations
 	$(PY) -m pytest
 
+# The fast tier: lint, the widget's unit tests and every test that needs no server, model or browser, on SQLite
+# (`make test` runs them on PostgreSQL too, with everything else).
+check: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	node --test web_widget/tests/
+	$(PY) -m pytest -m "not full" -k "not postgresql" -q
+
 # Rasa conversation tests (tests/conversations/*.yml): any wrong prediction fails the build.
 conversations: $(VENV)/.installed
-	$(PY) -c "from pathlib import Path; from firststop import launcher; launcher.build_knowledge(); \
-	  Path('var/log').mkdir(parents=True, exist_ok=True); launcher.train_if_needed(Path('var/log'))"
+	$(PY) -c "from pathlib import Path; from launch import stack; stack.build_knowledge(); \
+	  Path('var/log').mkdir(parents=True, exist_ok=True); stack.train_if_needed(Path('var/log'))"
 	$(VENV)/bin/rasa test core --model models --stories tests/conversations --fail-on-prediction-errors \
 	  --out var/conversation-tests
 

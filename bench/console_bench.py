@@ -19,11 +19,11 @@ from sqlalchemy import func, insert, select, text
 from console import create_app, search
 from console.accounts import set_account
 from console.inbox import encode_cursor
-from firststop import launcher
-from firststop import stack as stacks
+from launch import stack as stacks
+from members import schema
 from members.db import engine_for, session_factory
 from members.models import Advisor, Contact, Enquiry, Organisation
-from members.seed import bot_event, ensure_events_table, user_event
+from members.seed import bot_event, user_event
 from members.transcripts import events
 
 CONVERSATIONS = 100_000
@@ -40,21 +40,26 @@ QUESTIONS = [
     "we want to open an office in Luxembourg", "funding for a feasibility study", "we design electric vehicle parts",
     "is my company an SME", "hydrogen storage tanks for trucks", "quantum sensors for industry",
 ]
-ANSWERS = [
-    "R&D funding: the agency co-finances research projects of companies. Source: funding.yml, reviewed 2026-10.",
-    "I'm not sure I have the answer to that. Is it one of these topics?",
-    "That sounds like SurfMat. Is that right?", "Sorry, I didn't understand that.",
-    "An advisor will answer you within 4 working hours.",
+ANSWERS = [  # (text, the catalogue key the actions send with it)
+    ("R&D funding: the agency co-finances research projects of companies.", "answer.source"),
+    ("I'm not sure I have the answer to that. Is it one of these topics?", "answer.unsure"),
+    ("That sounds like SurfMat. Is that right?", "ask.cluster.proposed"), ("Sorry, I didn't understand that.", "fallback"),
+    ("An advisor will answer you within 4 working hours.", "logged.mailed"),
 ]
 STATUSES = ["new"] * 4 + ["in_progress"] * 2 + ["handed_off"] * 3 + ["closed"]
+
+
+def answer(conversation: str, reply: tuple[str, str], at: float) -> dict:
+    """A bot message with its catalogue key, as the actions send it."""
+    text, key = reply
+    return bot_event(conversation, text, at=at, metadata={"text_key": key})
 
 
 def seed(database_url: str, conversations: int = CONVERSATIONS) -> dict:
     """Write `conversations` enquiries (a fifth with a contact) and their events, then build the search index."""
     started = time.monotonic()
-    launcher.prepare_database(database_url)
+    schema.prepare_database(database_url)
     engine = engine_for(database_url)
-    ensure_events_table(engine)
     rng = random.Random(7)
     with session_factory(database_url)() as session:
         advisors = [(a.id, [c.id for c in a.clusters]) for a in session.scalars(select(Advisor))]
@@ -90,9 +95,9 @@ def seed(database_url: str, conversations: int = CONVERSATIONS) -> dict:
             at = created.timestamp()
             rows += [
                 user_event(conversation, question, "ask_question", round(rng.uniform(0.2, 1.0), 2), at=at),
-                bot_event(conversation, rng.choice(ANSWERS), at=at + 1),
+                answer(conversation, rng.choice(ANSWERS), at + 1),
                 user_event(conversation, rng.choice(QUESTIONS), "describe_project", 0.8, at=at + 20),
-                bot_event(conversation, rng.choice(ANSWERS), at=at + 21),
+                answer(conversation, rng.choice(ANSWERS), at + 21),
             ]
         with engine.begin() as connection:
             connection.execute(insert(Enquiry), enquiries)

@@ -27,10 +27,11 @@ from bench.load import (
     run_level,
     stock_script,
 )
-from firststop import launcher, proc
-from firststop import stack as stacks
+from firststop import proc
 from firststop.settings import ROOT
 from firststop.visits import firststop_script
+from launch import stack as stacks
+from members import schema
 
 BENCH_DIR = ROOT / "var" / "bench"
 STOCK_DIR = BENCH_DIR / "stock"
@@ -92,7 +93,7 @@ def parse_levels(text: str) -> list[tuple[int, int]]:
     return levels
 
 
-def start_watched(stack: launcher.Stack, service: launcher.Service) -> dict[str, float | None]:
+def start_watched(stack: stacks.Stack, service: stacks.Service) -> dict[str, float | None]:
     """Start a Rasa server and time it: to the 'Loading model' line, to 'up and running', to healthy."""
     watch = LogWatch(stack.log_dir / f"{service.name}.log", {"loading": LOADING, "up": UP})
     watch.start()
@@ -157,7 +158,7 @@ def measure_level(target: Target, concurrency: int, conversations: int) -> dict:
 
 def firststop_training(log_dir: Path) -> tuple[float, str]:
     """Cold training time of the FirstStop model (empty Rasa cache), measured once per model fingerprint."""
-    record = BENCH_DIR / f"firststop-train-{launcher.model_fingerprint()}.json"
+    record = BENCH_DIR / f"firststop-train-{stacks.model_fingerprint()}.json"
     if record.exists():
         data = json.loads(record.read_text())
         return data["seconds"], f"measured {data['when']} (cold cache); cached by model fingerprint"
@@ -165,9 +166,9 @@ def firststop_training(log_dir: Path) -> tuple[float, str]:
         started = time.monotonic()
         with open(log_dir / "train-cold.log", "w") as log:
             subprocess.run(
-                [launcher.RASA, "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "bot",
+                [stacks.RASA, "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "bot",
                  "--out", out, "--fixed-model-name", "cold"],
-                cwd=ROOT, env=launcher.base_env({"RASA_CACHE_DIRECTORY": str(Path(out) / "cache")}),
+                cwd=ROOT, env=stacks.base_env({"RASA_CACHE_DIRECTORY": str(Path(out) / "cache")}),
                 stdout=log, stderr=subprocess.STDOUT, check=True,
             )
         seconds = round(time.monotonic() - started, 1)
@@ -189,8 +190,8 @@ def stock_bot(log_dir: Path) -> tuple[Path, float, str]:
           "(TensorFlow; a few minutes, once)", flush=True)
     started = time.monotonic()
     with open(log_dir / "stock-init.log", "w") as log:
-        subprocess.run([launcher.RASA, "init", "--no-prompt", "--init-dir", str(STOCK_DIR)], cwd=STOCK_DIR,
-                       env=launcher.base_env(), stdout=log, stderr=subprocess.STDOUT, check=True)
+        subprocess.run([stacks.RASA, "init", "--no-prompt", "--init-dir", str(STOCK_DIR)], cwd=STOCK_DIR,
+                       env=stacks.base_env(), stdout=log, stderr=subprocess.STDOUT, check=True)
     seconds = round(time.monotonic() - started, 1)
     models = sorted((STOCK_DIR / "models").glob("*.tar.gz"))
     if not models:
@@ -228,7 +229,7 @@ LIMITS_OFF = {"RATE_PER_ADDRESS": "0", "RATE_PER_CONVERSATION": "0", "STAFF_MAIL
 
 
 def scratch_database(use_sqlite: bool, run_dir: Path) -> tuple[str, Callable[[], None]]:
-    """A database made for the run (firststop.stack.make_database), or exit saying there is no PostgreSQL."""
+    """A database made for the run (launch.stack.make_database), or exit saying there is no PostgreSQL."""
     try:
         return stacks.make_database("sqlite" if use_sqlite else "postgresql", run_dir)
     except stacks.NoDatabaseServer as error:
@@ -247,8 +248,8 @@ def firststop_running(workers: int, use_sqlite: bool, run_dir: Path, extra_env: 
     log_dir.mkdir(parents=True, exist_ok=True)
     if workers > 1:
         extra_env = {**extra_env, "SANIC_WORKERS": str(workers), "LOCK_STORE": "redis"}
-    launcher.build_knowledge()
-    model, trained = launcher.train_if_needed(log_dir)
+    stacks.build_knowledge()
+    model, trained = stacks.train_if_needed(log_dir)
     result.training_seconds, result.training_note = firststop_training(log_dir)
     if trained:
         result.checks["trained_for_this_run_s"] = round(trained, 1)
@@ -261,7 +262,7 @@ def firststop_running(workers: int, use_sqlite: bool, run_dir: Path, extra_env: 
     stack = stacks.Stack(log_dir, env=stacks.stack_env(database_url, run_dir, ports, {
         "CONSOLE_URL": "http://console.bench", **LIMITS_OFF, **extra_env}))
     try:
-        stacks.prepare_database(database_url)
+        schema.prepare_database(database_url)
         for service in stacks.services(model, ports.rasa, ports.actions, smtp_port=ports.smtp):
             if endpoints:
                 service.command = [endpoints if part == "endpoints.yml" else part for part in service.command]
@@ -282,7 +283,7 @@ def firststop_running(workers: int, use_sqlite: bool, run_dir: Path, extra_env: 
 
 @contextmanager
 def deploy_running(run_dir: Path, extra_env: dict[str, str]) -> Iterator[tuple[Target, str]]:
-    """The production shape (firststop.stack.deploy: nginx, 2 Rasa servers, 2 action servers, Redis lock store,
+    """The production shape (launch.stack.deploy: nginx, 2 Rasa servers, 2 action servers, Redis lock store,
     console, worker) on a PostgreSQL database made for the run; visitors post through nginx."""
     result = BotResult("FirstStop behind nginx, 2+2 servers", "deploy", "nginx 2+2")
     run_dir = run_dir / result.tag
@@ -348,7 +349,7 @@ def stock_running(run_dir: Path) -> Iterator[Target]:
     port = stacks.free_port()
     service = stacks.Service(
         "stock-rasa",
-        [launcher.RASA, "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(port),
+        [stacks.RASA, "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(port),
          "--credentials", str(STOCK_DIR / "credentials.yml"), "--endpoints", str(STOCK_DIR / "endpoints.yml")],
         f"http://127.0.0.1:{port}/webhooks/rest/", timeout=300,
     )

@@ -1,4 +1,5 @@
-"""The advisor console (Flask): login, enquiries, transcripts, hand-offs; also serves the demo page and widget."""
+"""The advisor console (Flask): login, enquiries, transcripts, hand-offs; also serves the demo page and widget.
+May import firststop (settings, visitor helpers), bot_texts, knowledge, members and handoff."""
 from __future__ import annotations
 
 import ipaddress

@@ -2,12 +2,13 @@
 end an account's server-side sessions when its password changes or it is disabled."""
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -175,3 +176,19 @@ def enable(session: Session, user: StaffUser) -> None:
 def disabled_ids(session: Session) -> set[int]:
     """Ids of every disabled account, for listing."""
     return set(session.scalars(select(DisabledAccount.staff_user_id)))
+
+
+def ensure_admin(database_url: str, password_file: Path) -> str:
+    """On first run, create a console admin with a random password, which must be changed at first login;
+    returns what to print: the password the first time only, afterwards where it is kept until then."""
+    with session_factory(database_url)() as session:
+        if session.scalar(select(func.count()).select_from(StaffUser)):
+            if password_file.exists():
+                return f"first-login password in {password_file}"
+            return "password as you set it; `make admin` resets it"
+    password = secrets.token_urlsafe(12)
+    upsert_user(database_url, "admin@example.org", password, "admin", must_change=True)
+    fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(password + "\n")
+    return f"{password}, to be changed at first login"

@@ -15,7 +15,6 @@ from console.accounts import (
     create_advisor_accounts,
     holds_password_of,
     set_account,
-    upsert_user,
 )
 from firststop.settings import get_settings
 from knowledge.content import ContentError
@@ -23,8 +22,6 @@ from members import content_store
 from members.db import session_factory
 from members.enquiries import normalise_email
 from members.models import StaffUser
-
-__all__ = ["register", "upsert_user"]  # launcher.ensure_admin imports upsert_user from here
 
 
 def register(app: Flask) -> None:

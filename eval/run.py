@@ -114,7 +114,7 @@ def parse_with_model(texts: list[str]) -> dict[str, str]:
     import structlog
     from rasa.core.agent import Agent
 
-    from firststop.launcher import ROOT, model_fingerprint
+    from launch.launcher import ROOT, model_fingerprint
 
     model = ROOT / "models" / f"firststop-{model_fingerprint()}.tar.gz"
     if not model.exists():

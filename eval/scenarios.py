@@ -18,11 +18,12 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from firststop import stack as stacks
 from firststop.settings import get_settings
 from firststop.visits import reply_text
 from handoff import mailsink
 from knowledge.content import load_clusters
+from launch import stack as stacks
+from members import schema
 from members.db import session_factory
 from members.models import Contact, Enquiry, OutboxMessage
 from members.transcripts import events
@@ -301,7 +302,7 @@ def main(argv: list[str]) -> int:
         var_dir = Path(tmp)
         database_url, drop = stacks.make_database("sqlite", var_dir)
         stacks.build_knowledge()  # as the tests' stack: knowledge from knowledge/'s files, not a console's edits
-        stacks.prepare_database(database_url)
+        schema.prepare_database(database_url)
         model, _ = stacks.train_if_needed(log_dir)
         ports = stacks.Ports.free()
         controller, _ = mailsink.start(var_dir / "mail", port=ports.smtp)

@@ -3,11 +3,11 @@ routed where and why, what the bot answered, consent, language, reply due, the t
 from __future__ import annotations
 
 import unicodedata
-import uuid
 from dataclasses import dataclass, field
 from html import escape
 
 from members.enquiries import MailDraft
+from members.models import new_message_id
 
 REASONS = {
     "visitor_asked": "The visitor asked to talk to a person.",
@@ -15,7 +15,6 @@ REASONS = {
     "not_helpful": "The visitor said the assistant's answer didn't help.",
     "complaint": "The visitor has a complaint.",
     "confidential": "The visitor wants to discuss a confidential project.",
-    "out_of_knowledge": "The question is outside the assistant's knowledge but belongs to the agency.",
     "project": "A visitor described a project and left their details for the routed advisor.",
     "privacy": "The visitor asks to see or delete the personal data we hold about them (console: Privacy).",
 }
@@ -156,11 +155,11 @@ def body_html(facts: HandoffFacts) -> str:
     )
 
 
-def handoff_mail(facts: HandoffFacts, domain: str = "firststop.example.org") -> MailDraft:
+def handoff_mail(facts: HandoffFacts) -> MailDraft:
     """The outbox draft, with a Message-ID fixed now so any resend carries the same one."""
     return MailDraft(
         kind=facts.mail_kind,
-        message_id=f"<{uuid.uuid4().hex}@{domain}>",
+        message_id=new_message_id(),
         to_addr=single_line(facts.to_addr),
         reply_to=single_line(facts.email) if facts.consent and facts.email else None,
         subject=subject(facts),

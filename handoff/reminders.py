@@ -7,7 +7,6 @@ one job wins however many run; the outbox's unique (enquiry_id, kind) is the bac
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from html import escape
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from handoff.compose import single_line
 from handoff.schedule import describe_due, reply_due
-from members.models import OPEN_ENQUIRY_STATUSES, Contact, Enquiry, EnquiryActivity, OutboxMessage, as_utc
+from members.models import OPEN_ENQUIRY_STATUSES, Contact, Enquiry, EnquiryActivity, OutboxMessage, as_utc, new_message_id
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +38,6 @@ class ReminderPolicy:
     escalate_after_hours: float  # working hours after the due time before the general inbox is told
     general_inbox: str
     console_url: str
-    message_domain: str = "firststop.example.org"
 
     @classmethod
     def from_settings(cls, settings) -> ReminderPolicy:
@@ -98,7 +96,7 @@ def _mail(enquiry: Enquiry, kind: str, to_addr: str, now: datetime, policy: Remi
     html = (f"<html><body><p>{escape(opening)}</p><table>{rows}</table>"
             f"<p><a href=\"{escape(link, quote=True)}\">Acknowledge (and see the enquiry)</a></p></body></html>")
     return OutboxMessage(
-        enquiry_id=enquiry.id, kind=kind, message_id=f"<{uuid.uuid4().hex}@{policy.message_domain}>",
+        enquiry_id=enquiry.id, kind=kind, message_id=new_message_id(),
         to_addr=single_line(to_addr), subject=single_line(subject), body_text=text, body_html=html, next_attempt_at=now,
     )
 

@@ -4,7 +4,6 @@ shows when the visitor comes back) and, when the enquiry has a contact address, 
 inbox. Wording around the advisor's text comes from the bot's catalogue (bot_texts/), in the visitor's language."""
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timezone
 from html import escape
 
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 
 import bot_texts
 from handoff.compose import single_line
-from members.models import Advisor, Enquiry, EnquiryActivity, OutboxMessage, StaffReply, StaffUser
+from members.models import Advisor, Enquiry, EnquiryActivity, OutboxMessage, StaffReply, StaffUser, new_message_id
 
 MAX_REPLY = 5000
 
@@ -52,20 +51,18 @@ def body_html(reply: StaffReply, language: str) -> str:
             f"<p><small>{escape(bot_texts.text('reply.footer', language))}</small></p></body></html>")
 
 
-def reply_mail(reply: StaffReply, enquiry: Enquiry, to_addr: str, answer_to: str,
-               domain: str = "firststop.example.org") -> OutboxMessage:
+def reply_mail(reply: StaffReply, enquiry: Enquiry, to_addr: str, answer_to: str) -> OutboxMessage:
     """The outbox row for one reply, with its Message-ID fixed now so any resend carries the same one."""
     language = enquiry.language or "en"
     return OutboxMessage(
-        enquiry_id=enquiry.id, kind=f"reply-{reply.id}", message_id=f"<{uuid.uuid4().hex}@{domain}>",
+        enquiry_id=enquiry.id, kind=f"reply-{reply.id}", message_id=new_message_id(),
         to_addr=single_line(to_addr), reply_to=single_line(answer_to),
         subject=single_line(bot_texts.text("reply.subject", language, advisor=reply.signed)),
         body_text=body_text(reply, language), body_html=body_html(reply, language),
     )
 
 
-def send_reply(session: Session, enquiry: Enquiry, staff: StaffUser, body: str, general_inbox: str,
-               domain: str = "firststop.example.org") -> StaffReply:
+def send_reply(session: Session, enquiry: Enquiry, staff: StaffUser, body: str, general_inbox: str) -> StaffReply:
     """Record the reply on the enquiry and, when the visitor left an address, queue its e-mail, in the caller's
     transaction (commit once: both or neither); the enquiry counts as acknowledged."""
     body = "\n".join(line.rstrip() for line in (body or "").strip().splitlines())
@@ -81,7 +78,7 @@ def send_reply(session: Session, enquiry: Enquiry, staff: StaffUser, body: str, 
     session.flush()
     to_addr = recipient(enquiry)
     if to_addr:
-        mail = reply_mail(reply, enquiry, to_addr, reply_to(enquiry, general_inbox), domain)
+        mail = reply_mail(reply, enquiry, to_addr, reply_to(enquiry, general_inbox))
         session.add(mail)
         session.flush()
         reply.outbox_id = mail.id

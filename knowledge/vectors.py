@@ -1,4 +1,4 @@
-"""Sparse TF-IDF vectors over lemmas, shared by retrieval and routing."""
+"""Sparse TF-IDF vectors over lemmas, for retrieval."""
 from __future__ import annotations
 
 import difflib

@@ -73,7 +73,7 @@ def _erase(args) -> int:
 
 
 def _upgrade(args) -> int:
-    from firststop.launcher import prepare_database
+    from members.schema import prepare_database
 
     prepare_database(get_settings().database_url)
     print("database at the latest schema; clusters and advisors loaded from knowledge/")

@@ -6,7 +6,6 @@ import difflib
 import hashlib
 import json
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -34,7 +33,7 @@ from knowledge.content import (
     validate_entries,
 )
 from knowledge.store import ContentUnavailable, DatabaseContent
-from members.models import ContentItem, ContentRevision, OutboxMessage, StaffUser
+from members.models import ContentItem, ContentRevision, OutboxMessage, StaffUser, new_message_id
 
 log = logging.getLogger(__name__)
 REVIEW_EVERY = timedelta(days=365)  # a seeded entry's review-by date: a year after it was last checked
@@ -261,8 +260,7 @@ def overdue(session: Session, today: date) -> list[ContentItem]:
                                 .order_by(ContentItem.review_by, ContentItem.key)))
 
 
-def remind_overdue(factory: sessionmaker[Session], today: date, console_url: str,
-                   message_domain: str = "firststop.example.org") -> int:
+def remind_overdue(factory: sessionmaker[Session], today: date, console_url: str) -> int:
     """Mail each overdue item's owner once per review-by date, queued in the outbox in the same transaction as
     the conditional UPDATE that marks it reminded (so several workers send one reminder); returns how many."""
     with factory() as session:
@@ -285,7 +283,7 @@ def remind_overdue(factory: sessionmaker[Session], today: date, console_url: str
             text = (f"The {item.kind} '{item.key}' you own was due for review on {review_by.isoformat()}.\n"
                     f"Check it against its source and publish it (or set a new review-by date):\n{link}\n")
             session.add(OutboxMessage(
-                enquiry_id=None, kind="content_review", message_id=f"<{uuid.uuid4().hex}@{message_domain}>",
+                enquiry_id=None, kind="content_review", message_id=new_message_id(),
                 to_addr=item.owner.email, subject=f"Content review due: {item.kind} {item.key}",
                 body_text=text, body_html=f"<p>{text.replace(chr(10), '<br>')}</p>",
                 next_attempt_at=datetime.now(timezone.utc)))

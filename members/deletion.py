@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, exists, inspect, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from members.models import (
@@ -34,11 +34,6 @@ def chunks(items: Iterable, size: int = BATCH) -> Iterable[list]:
     items = list(items)
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def tracker_table_exists(session: Session) -> bool:
-    """Rasa creates `events` when it first starts; before that there are no conversations to read."""
-    return inspect(session.connection()).has_table("events")
 
 
 def blank_mails(session: Session, message_ids: list[int]) -> int:
@@ -86,10 +81,8 @@ def conversation_tables() -> list:
 def delete_conversations(session: Session, conversation_ids: list[str]) -> dict[str, int]:
     """Delete the conversations' tracker events and every copy kept of them (search index, unanswered questions)."""
     counts = {"events": 0, "copies": 0}
-    has_events = tracker_table_exists(session)
     for chunk in chunks(conversation_ids):
-        if has_events:
-            counts["events"] += session.execute(delete(events).where(events.c.sender_id.in_(chunk))).rowcount
+        counts["events"] += session.execute(delete(events).where(events.c.sender_id.in_(chunk))).rowcount
         for table in conversation_tables():
             counts["copies"] += session.execute(delete(table).where(table.c.conversation_id.in_(chunk))).rowcount
     return counts

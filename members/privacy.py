@@ -21,7 +21,6 @@ from members.deletion import (
     chunks,
     delete_contacts,
     delete_conversations,
-    tracker_table_exists,
 )
 from members.enquiries import normalise_email
 from members.models import (
@@ -95,9 +94,8 @@ def person_conversations(session: Session, email: str) -> list[str]:
     mentioned.update(session.scalars(
         select(Enquiry.conversation_id).join(OutboxMessage, OutboxMessage.enquiry_id == Enquiry.id)
         .where(or_(func.lower(OutboxMessage.reply_to) == address, func.lower(OutboxMessage.to_addr) == address))))
-    if tracker_table_exists(session):
-        mentioned.update(session.scalars(
-            select(events.c.sender_id).where(_mentions(events.c.data, address)).distinct()))
+    mentioned.update(session.scalars(
+        select(events.c.sender_id).where(_mentions(events.c.data, address)).distinct()))
     mentioned -= own
     others = set()
     for chunk in chunks(sorted(mentioned)):
@@ -171,7 +169,6 @@ def export_person(session: Session, email: str, spool_dir: Path | None = None) -
     enquiries = _person_enquiries(session, contact, conversations)
     claims = person_claims(session, address)
     organisation = contact.organisation if contact is not None else None
-    has_events = tracker_table_exists(session)
     export = {
         "email": address,
         "exported_at": utcnow().isoformat(),
@@ -220,14 +217,13 @@ def export_person(session: Session, email: str, spool_dir: Path | None = None) -
              "created_at", "sent_at")
         for m in _person_mails(session, address, [e.id for e in enquiries]) if m.enquiry_id not in claim_ids
     ]
-    if has_events:
-        export["conversations"] = {
-            conversation_id: [
-                {k: _plain(v) for k, v in dataclasses.asdict(message).items() if k != "event_id"}
-                for message in transcript(session, conversation_id)
-            ]
-            for conversation_id in conversations
-        }
+    export["conversations"] = {
+        conversation_id: [
+            {k: _plain(v) for k, v in dataclasses.asdict(message).items() if k != "event_id"}
+            for message in transcript(session, conversation_id)
+        ]
+        for conversation_id in conversations
+    }
     for path, text, theirs in _spooled(spool_dir, address):
         if theirs:
             try:
@@ -245,8 +241,7 @@ def scrub_mentions(session: Session, address: str) -> int:
     """Replace the address wherever it is still written: staff notes, other people's questions and conversations."""
     pattern = re.compile(re.escape(address), re.IGNORECASE)
     tables = [t for t in Base.metadata.sorted_tables if t.name not in STAFF_TABLES and t.primary_key.columns]
-    if tracker_table_exists(session):
-        tables.append(events)  # JSON text: an e-mail address holds no quote or backslash, so it stays valid
+    tables.append(events)  # JSON text: an e-mail address holds no quote or backslash, so it stays valid
     scrubbed = 0
     for table in tables:
         keys = list(table.primary_key.columns)

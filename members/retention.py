@@ -27,7 +27,6 @@ from members.deletion import (
     conversation_tables,
     delete_contacts,
     delete_conversations,
-    tracker_table_exists,
 )
 from members.models import (
     OPEN_ENQUIRY_STATUSES,
@@ -122,14 +121,13 @@ def _preview(session: Session, cutoff: datetime, report: RetentionReport) -> Non
         ~exists().where(Contact.organisation_id == Organisation.id, Contact.id.not_in(due_contacts)),
         ~exists().where(organisation_clusters.c.organisation_id == Organisation.id),
     ))
-    if tracker_table_exists(session):
-        due_conversations = _due_conversations(cutoff)
-        report.conversations_deleted = _count(session, due_conversations)
-        report.events_deleted = _count(session, select(events.c.id).where(events.c.sender_id.in_(due_conversations)))
-        report.conversation_copies_deleted = sum(
-            _count(session, select(table).where(table.c.conversation_id.in_(due_conversations)))
-            for table in conversation_tables()
-        )
+    due_conversations = _due_conversations(cutoff)
+    report.conversations_deleted = _count(session, due_conversations)
+    report.events_deleted = _count(session, select(events.c.id).where(events.c.sender_id.in_(due_conversations)))
+    report.conversation_copies_deleted = sum(
+        _count(session, select(table).where(table.c.conversation_id.in_(due_conversations)))
+        for table in conversation_tables()
+    )
 
 
 def apply_retention(
@@ -165,7 +163,7 @@ def apply_retention(
     with factory() as session:
         # One scan of Rasa's table finds the candidates; each batch checks them again (through the
         # sender_id index) in case a visitor came back in the meantime.
-        candidates = list(session.scalars(_due_conversations(cutoff))) if tracker_table_exists(session) else []
+        candidates = list(session.scalars(_due_conversations(cutoff)))
     for start in range(0, len(candidates), batch_size):
         with factory.begin() as session:
             chunk = candidates[start:start + batch_size]

@@ -8,7 +8,9 @@ from alembic.config import Config
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge.content import Advisors, ClusterInfo
+from firststop.settings import get_settings
+from knowledge.content import Advisors, ClusterInfo, load_advisors, load_clusters
+from members.db import session_factory
 from members.models import Advisor, Cluster
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -25,6 +27,15 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str, revision: str = "heads") -> None:
     """Migrate the database at `database_url` up to `revision`."""
     command.upgrade(alembic_config(database_url), revision)
+
+
+def prepare_database(database_url: str, knowledge_dir: Path | None = None) -> None:
+    """Migrate the database to head, then make its clusters and advisors match knowledge/'s files."""
+    knowledge_dir = knowledge_dir or get_settings().knowledge_dir
+    upgrade(database_url)
+    with session_factory(database_url).begin() as session:
+        sync_reference_data(session, load_clusters(knowledge_dir / "clusters.yml"),
+                            load_advisors(knowledge_dir / "advisors.yml"))
 
 
 def sync_reference_data(session: Session, clusters: list[ClusterInfo], advisors: Advisors) -> None:

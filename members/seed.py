@@ -6,19 +6,11 @@ import json
 import time
 from collections.abc import Iterable
 
-from sqlalchemy import insert, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from members.models import Enquiry
 from members.transcripts import events
-
-
-def ensure_events_table(engine: Engine) -> None:
-    """Create Rasa's `events` table (with Rasa's index on sender_id) when Rasa has not run on this database."""
-    events.metadata.create_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("CREATE INDEX IF NOT EXISTS ix_events_sender_id ON events (sender_id)"))
 
 
 def user_event(sender: str, text: str, intent: str, confidence: float, entities: Iterable[tuple[str, str]] = (),
@@ -34,11 +26,13 @@ def user_event(sender: str, text: str, intent: str, confidence: float, entities:
             "data": json.dumps(data)}
 
 
-def bot_event(sender: str, text: str, buttons: Iterable[tuple[str, str]] = (), at: float | None = None) -> dict:
-    """An `events` row for a bot message; buttons are (title, payload)."""
+def bot_event(sender: str, text: str, buttons: Iterable[tuple[str, str]] = (), at: float | None = None,
+              metadata: dict | None = None) -> dict:
+    """An `events` row for a bot message; buttons are (title, payload); metadata as the actions send it (the
+    catalogue's `text_key`, an answer's `entry`)."""
     at = at or time.time()
     data = {"event": "bot", "timestamp": at, "text": text,
-            "data": {"buttons": [{"title": t, "payload": p} for t, p in buttons] or None}, "metadata": {}}
+            "data": {"buttons": [{"title": t, "payload": p} for t, p in buttons] or None}, "metadata": metadata or {}}
     return {"sender_id": sender, "type_name": "bot", "timestamp": at, "intent_name": None, "action_name": None,
             "data": json.dumps(data)}
 

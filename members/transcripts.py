@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, select
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 # A read-only mirror of the columns of Rasa 3.6's SQLTrackerStore.SQLEvent; Rasa owns the table.
@@ -105,15 +104,11 @@ def as_seen(message: Message, offered: dict[str, str]) -> Message:
 
 def transcript(session: Session, conversation_id: str) -> list[Message]:
     """The visitor's and the bot's messages in order; empty if the conversation is unknown."""
-    try:
-        rows = session.execute(
-            select(events.c.id, events.c.type_name, events.c.timestamp, events.c.data)
-            .where(events.c.sender_id == conversation_id, events.c.type_name.in_(("user", "bot")))
-            .order_by(events.c.id)
-        ).all()
-    except (OperationalError, ProgrammingError):  # Rasa has not created its table yet
-        session.rollback()
-        return []
+    rows = session.execute(
+        select(events.c.id, events.c.type_name, events.c.timestamp, events.c.data)
+        .where(events.c.sender_id == conversation_id, events.c.type_name.in_(("user", "bot")))
+        .order_by(events.c.id)
+    ).all()
     return as_the_visitor_saw(m for m in (message_from_event(*row) for row in rows) if m is not None)
 
 
@@ -159,15 +154,11 @@ def find_bot_message(session: Session, conversation_id: str, index: int, digest:
     """The conversation's bot message whose text has hash `digest`, the `index`-th (from 0) or else the nearest
     such one; None if none has. Its entry: the metadata's `entry`, else the `last_topic` slot the uttering action
     left, for an answer."""
-    try:
-        rows = session.execute(
-            select(events.c.id, events.c.type_name, events.c.data)
-            .where(events.c.sender_id == conversation_id, events.c.type_name.in_(("bot", "slot", "action", "user")))
-            .order_by(events.c.id)
-        ).all()
-    except (OperationalError, ProgrammingError):  # Rasa has not created its table yet
-        session.rollback()
-        return None
+    rows = session.execute(
+        select(events.c.id, events.c.type_name, events.c.data)
+        .where(events.c.sender_id == conversation_id, events.c.type_name.in_(("bot", "slot", "action", "user")))
+        .order_by(events.c.id)
+    ).all()
     found: list[tuple[int, int]] = []  # (ordinal, position in rows) of the bot messages with that hash
     ordinal = 0
     for position, row in enumerate(rows):

@@ -1,5 +1,5 @@
 """Shared fixtures: databases (SQLite and the machine's PostgreSQL), a real SMTP server on loopback,
-and a running FirstStop stack (Rasa server with the trained model, action server, worker) from firststop.stack."""
+and a running FirstStop stack (Rasa server with the trained model, action server, worker) from launch.stack."""
 from __future__ import annotations
 
 import asyncio
@@ -15,11 +15,26 @@ from pathlib import Path
 
 import pytest
 
-from firststop import launcher
-from firststop import stack as stacks
 from handoff import mailsink
+from launch import stack as stacks
+from members import schema
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+# Tests that use one of these start servers, train or load the model, or drive Chromium: `make test` runs them,
+# `make check` (the fast tier) leaves them out.
+SLOW_FIXTURES = frozenset({"stack", "model_path", "chromium", "fault_stack", "deployed", "site", "relayed_site"})
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark `full` every test that needs a running part beyond a database (see SLOW_FIXTURES)."""
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.full)
 
 
 def run_async(coroutine):
@@ -52,18 +67,52 @@ def make_database(kind: str, tmp_path: Path) -> tuple[str, callable]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def empty_db_url(request, tmp_path):
-    """An empty database, once on SQLite and once on PostgreSQL."""
-    url, drop = make_database(request.param, tmp_path)
+def db_kind(request) -> str:
+    """Each database test runs on SQLite and on PostgreSQL (parametrize `db_kind` indirectly for one of them)."""
+    return request.param
+
+
+@pytest.fixture
+def empty_db_url(db_kind, tmp_path):
+    """An empty database."""
+    url, drop = make_database(db_kind, tmp_path)
     yield url
     drop()
 
 
+@pytest.fixture(scope="session")
+def prepared_database(tmp_path_factory):
+    """`prepared_database(kind)`: the URL of a database of that kind as `make run` leaves it on first start
+    (migrated to head, clusters and advisors loaded, the content editor's copy of knowledge/), made once per
+    session; tests get copies of it (migrating and seeding one per test took minutes)."""
+    from members.db import engine_for
+
+    made: dict[str, tuple[str, callable]] = {}
+
+    def template(kind: str) -> str:
+        if kind not in made:
+            url, drop = make_database(kind, tmp_path_factory.mktemp(f"template-{kind}"))
+            made[kind] = (url, drop)
+            schema.prepare_database(url)
+            stacks.seed_content(url)  # as `make run` does on first start
+            engine_for(url).dispose()  # PostgreSQL copies a template only while nobody is connected to it
+        return made[kind][0]
+
+    yield template
+    for _, drop in made.values():
+        drop()
+
+
 @pytest.fixture
-def db_url(empty_db_url):
-    """A database migrated to head with the clusters and advisors loaded."""
-    launcher.prepare_database(empty_db_url)
-    return empty_db_url
+def db_url(db_kind, tmp_path, prepared_database):
+    """A database migrated to head with the clusters, advisors and content loaded (a copy of the session's template)."""
+    template = prepared_database(db_kind)
+    try:
+        url, drop = stacks.make_database(db_kind, tmp_path, POSTGRES_ADMIN_URL, template=template)
+    except stacks.NoDatabaseServer as error:
+        pytest.skip(str(error))
+    yield url
+    drop()
 
 
 @pytest.fixture
@@ -88,7 +137,7 @@ def smtp_server(tmp_path):
 class RunningStack:
     """A FirstStop stack started for the tests."""
 
-    stack: launcher.Stack
+    stack: stacks.Stack
     rasa_url: str
     database_url: str
     smtp: object
@@ -131,11 +180,39 @@ class RunningStack:
         return eventually(lambda: [m for _, m in self.smtp.handler.messages if m["Reply-To"] == address], timeout)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _each_password_hashed_once():
+    """In this process each test password is hashed once (scrypt takes 0.2 s a time, and most console tests make
+    two accounts); the hash is a real one, salt and all. Logging in still checks it at full cost."""
+    import functools
+
+    from console import accounts
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(accounts, "hash_password", functools.lru_cache(maxsize=None)(accounts.hash_password))
+    yield
+    patch.undo()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, driven by Playwright (no browser download): one for the whole session, because
+    Playwright's sync API refuses to start while another instance holds the main thread's event loop."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture(scope="session")
 def model_path(tmp_path_factory):
     """The trained model (trained once; reused while config, domain and bot data are unchanged)."""
-    launcher.build_knowledge()
-    model, _ = launcher.train_if_needed(tmp_path_factory.mktemp("train-log"))
+    stacks.build_knowledge()
+    model, _ = stacks.train_if_needed(tmp_path_factory.mktemp("train-log"))
     return model
 
 
@@ -155,7 +232,7 @@ def stack(request, model_path, tmp_path_factory, demo_origins):
     """Rasa server + action server + worker on free ports, with a real SMTP server on loopback."""
     var_dir = tmp_path_factory.mktemp(f"stack-{request.param}")
     database_url, drop = make_database(request.param, var_dir)
-    launcher.prepare_database(database_url)
+    schema.prepare_database(database_url)
     ports = stacks.Ports.free()
     controller, handler = mailsink.start(var_dir / "mail", port=ports.smtp)
     env = stacks.stack_env(database_url, var_dir, ports, {

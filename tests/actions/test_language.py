@@ -24,17 +24,14 @@ from actions.conversation import answer_language, language, language_events
 from actions.language import asked_for, detected, next_language
 from actions.notify import promise_words
 from tests.actions.conftest import texts
-from tests.conftest import make_database
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 @pytest.fixture
-def empty_db_url(tmp_path):
+def db_kind() -> str:
     """SQLite only: these tests read the knowledge, not the database."""
-    url, drop = make_database("sqlite", tmp_path)
-    yield url
-    drop()
+    return "sqlite"
 
 
 def user(text: str, widget: str | None = None, intent: str = "inform") -> dict:

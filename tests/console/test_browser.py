@@ -6,25 +6,13 @@ import threading
 
 import pytest
 import yaml
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.conftest import free_port
 from tests.console.conftest import ADVISOR, XSS
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's Chromium, driven by Playwright (no browser download)."""
-    playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
-    playwright.stop()
 
 
 @pytest.fixture

@@ -3,23 +3,15 @@ visitor's next question gets the new text (no retraining, no restart); the trans
 rollback from the history restores the old answer."""
 from __future__ import annotations
 
-import threading
 import uuid
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from console import create_app
-from console.accounts import set_account
-from firststop.settings import get_settings
-from members import content_store
-from members.db import session_factory
 from members.models import ContentItem
-from tests.conftest import eventually, free_port
-from tests.console.conftest import ADMIN
-from tests.console.test_browser import chromium  # noqa: F401 - the module's browser fixture
+from tests.conftest import eventually
+from tests.console.conftest import ADMIN, console_on_stack
 
 pytestmark = pytest.mark.browser
 QUESTION = "Can I get money for an R&D project?"
@@ -29,18 +21,7 @@ NEW_ANSWER = "From this week, R&D grants are explained by our new funding desk, 
 @pytest.fixture
 def editor_url(stack, tmp_path):
     """The console on the stack's own database (seeded from knowledge/, as on first start), with an admin."""
-    factory = session_factory(stack.database_url)
-    with factory.begin() as session:
-        set_account(session, *ADMIN, role="admin")
-        content_store.seed_if_empty(session, get_settings().knowledge_dir)
-    app = create_app({"DATABASE_URL": stack.database_url, "TESTING": True, "SECRET_KEY": "test",
-                      "ADMIN_PASSWORD_FILE": tmp_path / "admin-password.txt"})
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", factory
-    server.shutdown()
-    thread.join(timeout=10)
+    yield from console_on_stack(stack, tmp_path, ADMIN, "admin")
 
 
 def _visitor_reply(stack) -> str:

@@ -1,4 +1,4 @@
-"""The production shape on one machine (firststop.stack.deploy): nginx in front of two Rasa servers and two
+"""The production shape on one machine (launch.stack.deploy): nginx in front of two Rasa servers and two
 action servers sharing the Redis lock store and a PostgreSQL database, the console under gunicorn with two
 workers, the worker, and a real SMTP server on loopback, all configured from deploy/firststop.env.example."""
 from __future__ import annotations
@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from firststop import stack as stacks
 from handoff import mailsink
+from launch import stack as stacks
+from members import schema
 from tests.conftest import LIMITS_OFF, make_database
 
 
@@ -45,7 +46,7 @@ def deployed(model_path, tmp_path_factory):
         pytest.skip("no Redis server answers on loopback (the lock store)")
     var_dir = tmp_path_factory.mktemp("deploy")
     database_url, drop = make_database("postgresql", var_dir)
-    stacks.prepare_database(database_url)
+    schema.prepare_database(database_url)
     ports = stacks.DeployPorts.free(smtp=False)
     smtp_port = stacks.free_port()
     controller, _ = mailsink.start(var_dir / "mail", port=smtp_port)

@@ -11,8 +11,8 @@ import urllib.request
 import pytest
 
 from console import create_app
-from firststop import stack as stacks
 from firststop.settings import ROOT
+from launch import stack as stacks
 
 DOWN = "postgresql+psycopg2://nobody@127.0.0.1:1/nothing"  # nothing listens on port 1
 UNITS = sorted((stacks.DEPLOY_DIR / "systemd").glob("*.service"))
@@ -55,7 +55,7 @@ def test_the_example_environment_is_production_and_has_no_secret():
         assert env[name], name
 
 
-@pytest.mark.parametrize("empty_db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)
 def test_the_console_is_not_ready_without_its_database(db_url):
     assert create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "t"}).test_client().get("/readyz").status_code == 200
     down = create_app({"DATABASE_URL": DOWN, "TESTING": True, "SECRET_KEY": "t"}).test_client()

@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from firststop import launcher
-from firststop import stack as stacks
 from firststop.visits import Turn, firststop_script, reply_text
 from handoff import mailsink
+from launch import stack as stacks
+from members import schema
 from members.db import session_factory
 from members.models import Contact, Enquiry, EnquiryFollowup, OutboxMessage
 from tests.conftest import LIMITS_OFF, RunningStack, free_port, make_database
@@ -96,7 +96,7 @@ class TcpProxy:
 class FaultStack(RunningStack):
     """A stack whose processes a test may kill, restart or cut off."""
 
-    services: dict[str, launcher.Service] = field(default_factory=dict)
+    services: dict[str, stacks.Service] = field(default_factory=dict)
     service_env: dict[str, dict[str, str]] = field(default_factory=dict)
     proxy: TcpProxy | None = None
 
@@ -197,7 +197,7 @@ def fault_stack(tmp_path, model_path):
     def start(kind: str = "postgresql", proxy: bool = False, smtp: bool = True, env: dict[str, str] | None = None,
               behind_proxy: tuple[str, ...] = ("actions", "rasa", "worker")) -> FaultStack:
         database_url, drop = make_database(kind, tmp_path)
-        launcher.prepare_database(database_url)
+        schema.prepare_database(database_url)
         tcp_proxy = None
         served_url = database_url
         if proxy:

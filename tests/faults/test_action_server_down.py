@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 import uuid
 
-from firststop.channel import SOMETHING_WENT_WRONG
 from firststop.visits import firststop_script, split_at
+from server.channel import SOMETHING_WENT_WRONG
 from tests.faults.conftest import VisitLog, message_ids, records, say_until_taken, visitors_at_once
 
 

@@ -8,9 +8,9 @@ import os
 import time
 import uuid
 
-from firststop.channel import STORE_UNAVAILABLE
 from firststop.visits import firststop_script
 from members import spool
+from server.channel import STORE_UNAVAILABLE
 from tests.conftest import eventually
 from tests.faults.conftest import records, visitors_at_once
 

@@ -10,8 +10,9 @@ from types import SimpleNamespace
 import pytest
 from jsonschema import ValidationError, validate
 
-from firststop import launcher
-from firststop.rasa_server import action_reply_is_valid, kept_session, run_graph_in_plan, validate_action_result
+from firststop.settings import ROOT
+from launch import stack as stacks
+from server.rasa_server import action_reply_is_valid, kept_session, run_graph_in_plan, validate_action_result
 from tests.conftest import free_port, run_async
 
 SLOT = {"event": "slot", "timestamp": None, "name": "name", "value": "Jane Doe"}
@@ -75,13 +76,13 @@ def test_an_invalid_reply_gets_rasas_error(reply):
 
 def test_the_action_server_loads_the_knowledge_without_tensorflow():
     code = (
-        "import sys; from firststop.action_server import block_tensorflow, load_knowledge; "
+        "import sys; from server.action_server import block_tensorflow, load_knowledge; "
         "block_tensorflow(); load_knowledge(); import spacy, thinc.compat; "
         "assert sys.modules['tensorflow'] is None and not thinc.compat.has_tensorflow; "
         "from actions import services; assert services.knowledge().router; print('ok')"
     )
-    result = subprocess.run([sys.executable, "-c", code], env=launcher.base_env(), capture_output=True, text=True,
-                            timeout=120, cwd=launcher.ROOT)
+    result = subprocess.run([sys.executable, "-c", code], env=stacks.base_env(), capture_output=True, text=True,
+                            timeout=120, cwd=ROOT)
     assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-2000:]
 
 

@@ -13,10 +13,10 @@ import uuid
 
 from sqlalchemy import select
 
-from firststop.channel import TOO_MANY
 from firststop.visits import firststop_script, reply_text
 from members.db import session_factory
 from members.transcripts import events
+from server.channel import TOO_MANY
 
 PER_ADDRESS, PER_CONVERSATION = 20, 15
 LIMITS_ON = {"RATE_PER_ADDRESS": str(PER_ADDRESS), "RATE_PER_CONVERSATION": str(PER_CONVERSATION),

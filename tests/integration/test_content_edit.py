@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from firststop import stack as stacks
 from firststop.settings import get_settings
+from launch import stack as stacks
 from tests.conftest import RunningStack
 
 
@@ -26,7 +26,7 @@ def own_knowledge_stack(model_path, tmp_path, db_url):
         stack.stop_all()
 
 
-@pytest.mark.parametrize("empty_db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)
 def test_an_edited_answer_is_given_without_retraining(own_knowledge_stack):
     stack, knowledge = own_knowledge_stack
     sender = uuid.uuid4().hex

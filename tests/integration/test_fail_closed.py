@@ -14,8 +14,8 @@ import urllib.request
 
 import pytest
 
-from firststop import launcher
 from firststop.settings import ROOT, SettingsError, get_settings, secret_key
+from launch import stack as stacks
 from tests.conftest import eventually, free_port
 
 
@@ -87,7 +87,7 @@ def test_the_console_does_not_start_in_production_without_a_key(settings_from):
 def test_the_launcher_refuses_to_start_anything_in_production_without_a_key(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     env.update(FIRSTSTOP_ENV="production", FIRSTSTOP_VAR=str(tmp_path / "var"), PYTHONPATH=str(ROOT))
-    result = subprocess.run([sys.executable, "-m", "firststop.launcher"], env=env, capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "launch.launcher"], env=env, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr and "export SECRET_KEY=" in result.stderr
@@ -100,7 +100,7 @@ def test_var_is_owner_only_and_so_is_everything_made_in_it_later(tmp_path):
     (var / "mail" / "old.eml").write_text("From: someone\n")
     os.chmod(var / "mail" / "old.eml", 0o644)
     script = (
-        "import sys; from pathlib import Path; from firststop.launcher import secure_var_dir\n"
+        "import sys; from pathlib import Path; from launch.launcher import secure_var_dir\n"
         "var = Path(sys.argv[1]); secure_var_dir(var)\n"
         "(var / 'log').mkdir(); (var / 'log' / 'rasa.log').write_text('x'); (var / 'firststop.db').write_bytes(b'')\n"
     )
@@ -136,8 +136,8 @@ def test_a_knowledge_cache_others_could_have_written_is_never_loaded(tmp_path):
 
 
 def test_an_action_server_beyond_loopback_refuses_to_start_without_a_token(tmp_path):
-    env = {**launcher.base_env(), "SANIC_HOST": "0.0.0.0", "ACTION_SERVER_TOKEN": ""}
-    result = subprocess.run([sys.executable, "-m", "firststop.action_server", "--actions", "actions",
+    env = {**stacks.base_env(), "SANIC_HOST": "0.0.0.0", "ACTION_SERVER_TOKEN": ""}
+    result = subprocess.run([sys.executable, "-m", "server.action_server", "--actions", "actions",
                              "--port", str(free_port())], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode != 0 and "ACTION_SERVER_TOKEN" in result.stderr
@@ -145,8 +145,8 @@ def test_an_action_server_beyond_loopback_refuses_to_start_without_a_token(tmp_p
 
 def test_an_action_server_with_a_token_refuses_calls_without_it_and_never_echoes_a_tracker(tmp_path):
     port = free_port()
-    stack = launcher.Stack(tmp_path / "log", env={"ACTION_SERVER_TOKEN": "a-shared-token-of-some-length"})
-    service = next(s for s in launcher.services(ROOT / "models" / "unused", action_port=port) if s.name == "actions")
+    stack = stacks.Stack(tmp_path / "log", env={"ACTION_SERVER_TOKEN": "a-shared-token-of-some-length"})
+    service = next(s for s in stacks.services(ROOT / "models" / "unused", action_port=port) if s.name == "actions")
     stack.start(service)
     try:
         # A malformed call whose tracker carries a visitor's address: the failure must not send it back.
@@ -172,8 +172,8 @@ def test_the_console_runs_under_gunicorn_without_a_version_banner_or_query_strin
     database_url = f"sqlite:///{tmp_path / 'console.db'}"
     upgrade(database_url)
     port = free_port()
-    stack = launcher.Stack(tmp_path / "log", env={"DATABASE_URL": database_url, "FIRSTSTOP_VAR": str(tmp_path)})
-    service = next(s for s in launcher.services(ROOT / "models" / "unused", console_port=port) if s.name == "console")
+    stack = stacks.Stack(tmp_path / "log", env={"DATABASE_URL": database_url, "FIRSTSTOP_VAR": str(tmp_path)})
+    service = next(s for s in stacks.services(ROOT / "models" / "unused", console_port=port) if s.name == "console")
     assert "gunicorn" in service.command
     stack.start(service)
     try:

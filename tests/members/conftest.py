@@ -23,7 +23,7 @@ def days_ago(days: float) -> datetime:
 
 @pytest.fixture
 def tracker_store(db_url):
-    """Rasa's own SQL tracker store on the test database, as members.tracker configures it (same URL)."""
+    """Rasa's own SQL tracker store on the test database, as server.tracker_store configures it (same URL)."""
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
 

@@ -9,7 +9,8 @@ import uuid
 
 import pytest
 
-from firststop.channel import (
+from firststop.settings import SettingsError
+from server.channel import (
     InputRejected,
     RateLimit,
     clean_text,
@@ -20,7 +21,6 @@ from firststop.channel import (
     parse_request,
     trusted_networks,
 )
-from firststop.settings import SettingsError
 
 JSON = "application/json"
 SENDER = "0f3c9a7be21d4c6f8a5e9b0d7c3f1a2e"
@@ -170,7 +170,7 @@ def test_the_rate_limit_memory_is_bounded():
 def test_cors_origins_are_matched_exactly_even_with_regex_characters():
     from sanic_cors.core import try_match_any
 
-    from firststop.rasa_server import exact_origins
+    from server.rasa_server import exact_origins
 
     origins = exact_origins(("http://[::1]:8000", "https://www.agency.lu"))
     assert try_match_any("http://[::1]:8000", origins) and try_match_any("https://WWW.agency.lu", origins)
@@ -179,7 +179,7 @@ def test_cors_origins_are_matched_exactly_even_with_regex_characters():
 
 
 def test_rasa_s_log_fields_with_message_text_are_withheld():
-    from firststop.rasa_server import withhold_visitor_text
+    from server.rasa_server import withhold_visitor_text
 
     withhold = withhold_visitor_text(lambda logger, method, event: event)
     event = withhold(None, "warning", {"event": "message.parsing.failed", "user_text": "/x my secret", "sender_id": "a"})

@@ -1,6 +1,7 @@
 """Content in the database: seeded from knowledge/, drafts invisible until published, a publish that would break
 retrieval refused with its reason, rollback, stale translations, export/import round trip, review reminders once
-per overdue period, and the KnowledgeStore picking up a publish without a restart."""
+per overdue period, and the KnowledgeStore picking up a publish without a restart. The `db` fixture's database is
+seeded as `make run` seeds it on first start."""
 from __future__ import annotations
 
 import shutil
@@ -13,19 +14,19 @@ from console.accounts import set_account
 from firststop.settings import get_settings
 from knowledge.content import ContentError, load_entries
 from knowledge.store import KnowledgeStore
-from members import content_store
+from members import content_store, schema
+from members.db import session_factory
 from members.models import ContentItem, OutboxMessage, StaffUser
 from tests.conftest import eventually
 
 ADMIN = ("editor@example.org", "editor-password-1")
 
 
-@pytest.fixture(autouse=True)
-def content(db):
-    """The database seeded from knowledge/, as `make run` does on first start."""
-    with db.begin() as session:
-        assert not content_store.has_content(session) and content_store.content_version(session) is None
-        assert content_store.seed_if_empty(session, get_settings().knowledge_dir) > 60
+@pytest.fixture
+def unseeded(empty_db_url):
+    """A session factory on a migrated database whose content nobody has seeded yet."""
+    schema.prepare_database(empty_db_url)
+    return session_factory(empty_db_url)
 
 
 @pytest.fixture
@@ -49,7 +50,11 @@ def _edit(session, key: str, user, publish: bool = True, **changes):
     return item, revision
 
 
-def test_the_database_is_seeded_with_every_entry_translation_cluster_and_advisor(db):
+def test_the_database_is_seeded_with_every_entry_translation_cluster_and_advisor(unseeded):
+    db = unseeded
+    with db.begin() as session:
+        assert not content_store.has_content(session) and content_store.content_version(session) is None
+        assert content_store.seed_if_empty(session, get_settings().knowledge_dir) > 60
     files = load_entries(get_settings().knowledge_dir / "content")
     with db() as session:
         found = content_store.published(session)

@@ -15,9 +15,6 @@ from tests.widget.relay import Relay
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 AXE_JS = ROOT / "web_widget" / "node_modules" / "axe-core" / "axe.min.js"
 
 # Rasa's replies take longer on a busy machine than Playwright's default 5 s.
@@ -78,21 +75,10 @@ def _relay_restored(request):
         relay.delay = 0.0
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium, driven by Playwright (no browser download)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def visitor(browser):
+def visitor(chromium):
     """A desktop visitor; the test fails if any script error or dialog (alert, confirm) happened."""
-    visitor = Visitor(browser, viewport={"width": 1200, "height": 800})
+    visitor = Visitor(chromium, viewport={"width": 1200, "height": 800})
     yield visitor
     visitor.context.close()
     assert visitor.errors == [], f"script errors on the page: {visitor.errors}"

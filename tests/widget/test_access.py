@@ -64,8 +64,8 @@ def test_keyboard_only(page):
     expect(page.locator("[data-fs=input]")).to_have_value("first line\nsecond line")  # the draft is kept
 
 
-def test_phone_viewport_is_full_screen(browser, site):
-    visitor = Visitor(browser, viewport={"width": 375, "height": 700}, is_mobile=True, has_touch=True)
+def test_phone_viewport_is_full_screen(chromium, site):
+    visitor = Visitor(chromium, viewport={"width": 375, "height": 700}, is_mobile=True, has_touch=True)
     try:
         page = visitor.open_page(site.url)
         page.tap("[data-fs=launcher]")
@@ -113,8 +113,8 @@ def test_no_serious_accessibility_violations_when_the_server_is_down(relayed_pag
     assert serious_violations(relayed_page, axe_js) == []
 
 
-def test_no_serious_accessibility_violations_on_a_phone(browser, site, axe_js):
-    visitor = Visitor(browser, viewport={"width": 375, "height": 700}, is_mobile=True, has_touch=True)
+def test_no_serious_accessibility_violations_on_a_phone(chromium, site, axe_js):
+    visitor = Visitor(chromium, viewport={"width": 375, "height": 700}, is_mobile=True, has_touch=True)
     try:
         page = visitor.open_page(site.url)
         open_and_greet(page)

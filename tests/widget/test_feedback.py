@@ -27,11 +27,11 @@ VISITOR_ADDRESS = "visitor.l2@example.net"
 
 
 @pytest.fixture
-def advisor_page(browser, site, stack):
+def advisor_page(chromium, site, stack):
     """The console in another browser, logged in as the advisor Julien Marchetti; records dialogs."""
     with session_factory(stack.database_url).begin() as session:
         set_account(session, *ADVISOR, role="advisor")
-    context = browser.new_context(base_url=site.url.rstrip("/"))
+    context = chromium.new_context(base_url=site.url.rstrip("/"))
     tab = context.new_page()
     tab.dialogs = []
     tab.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))

@@ -10,7 +10,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from firststop.channel import TOO_MANY
+from server.channel import TOO_MANY
 from tests.widget.chat import (
     GREETING,
     SQLITE_STACK,

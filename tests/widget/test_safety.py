@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from firststop.channel import is_conversation_id
+from server.channel import is_conversation_id
 from tests.widget.chat import (
     SQLITE_STACK,
     Visitor,
@@ -122,10 +122,10 @@ def test_a_too_long_message_that_reaches_the_server_is_shown_as_refused(visitor,
     expect(page.locator("[data-fs=retry]")).to_have_count(0)
 
 
-def test_session_ids_are_random_128_bit_and_accepted_by_the_server(browser, site):
+def test_session_ids_are_random_128_bit_and_accepted_by_the_server(chromium, site):
     ids = set()
     for _ in range(3):
-        visitor = Visitor(browser)
+        visitor = Visitor(chromium)
         page = visitor.open_page(site.url)
         open_and_greet(page)  # the server accepted this session id: the greeting came back
         ids.add(session_id(page))

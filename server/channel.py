@@ -20,9 +20,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 import bot_texts
-from firststop.rasa_server import ActionServerUnavailable, TrackerStoreUnavailable
 from firststop.settings import SettingsError, get_settings, secret_key
 from firststop.visitors import RateLimit, client_key, is_conversation_id  # noqa: F401 (imported from here too)
+from server.rasa_server import ActionServerUnavailable
+from server.tracker_store import TrackerStoreUnavailable
 
 log = logging.getLogger(__name__)
 

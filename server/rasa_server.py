@@ -4,9 +4,8 @@
    validator on each call (RasaHQ/rasa#11717): about 20 ms of CPU per custom action on this machine, more
    than the rest of the call. The validators are built once, and each event is checked against its own
    type's branch of the schema's `oneOf`; replies get the same verdict and the same error as before.
-2. When the tracker store (the member database) can't be read or written, Rasa's FailSafeTrackerStore
-   carries on with a blank in-memory tracker: the visitor's form and slots vanish and the turn is lost.
-   Here the error reaches the REST channel instead, which tells the visitor to send the message again.
+2. (No patch.) When the member database can't be read or written, Rasa's FailSafeTrackerStore would carry on
+   with a blank in-memory tracker; server.tracker_store raises an error it lets through instead.
 3. When the action server can't be reached, Rasa drops the action's events, saves the turn and goes on
    without them: a visitor who sends the message again lands in another state (a completed form whose
    enquiry was never logged). Here the turn is abandoned unsaved, the REST channel says so, and sending
@@ -42,10 +41,6 @@ from members.db import describe_error
 KEEPALIVE_SECONDS = 2.0  # idle connections to an endpoint are kept this long (Sanic closes them after 5 s)
 
 log = logging.getLogger(__name__)
-
-
-class TrackerStoreUnavailable(ConnectionError):
-    """The conversation store (the member database) could not be read or written."""
 
 
 class ActionServerUnavailable(BaseException):
@@ -109,30 +104,6 @@ def validate_action_result(self, result: dict[str, Any]) -> bool:
         f"endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions"
     )
     raise error
-
-
-def _store_errors() -> tuple[type[BaseException], ...]:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    return SQLAlchemyError, OSError
-
-
-async def retrieve_or_raise(self, sender_id: str):
-    """FailSafeTrackerStore.retrieve that raises TrackerStoreUnavailable instead of starting a blank tracker."""
-    try:
-        return await self._tracker_store.retrieve(sender_id)
-    except _store_errors() as error:
-        log.error("conversation store unavailable, can't read %s: %s", sender_id, describe_error(error))
-        raise TrackerStoreUnavailable(describe_error(error)) from error
-
-
-async def save_or_raise(self, tracker) -> None:
-    """FailSafeTrackerStore.save that raises TrackerStoreUnavailable instead of keeping the turn in memory."""
-    try:
-        await self._tracker_store.save(tracker)
-    except _store_errors() as error:
-        log.error("conversation store unavailable, can't save %s: %s", tracker.sender_id, describe_error(error))
-        raise TrackerStoreUnavailable(describe_error(error)) from error
 
 
 def run_or_abandon(run):
@@ -303,7 +274,7 @@ class RequestTooLarge:
     def __call__(self, request, exception):
         from sanic import response
 
-        from firststop.channel import TOO_LARGE
+        from server.channel import TOO_LARGE
 
         return response.json({"error": TOO_LARGE.format(max_length=self.max_length)}, status=413)
 
@@ -339,10 +310,61 @@ def configured_from_settings(configure_app):
     return configure_app_from_settings
 
 
+SUPPORTED_RASA = "3.6."
+# Every Rasa attribute the fixes replace or rely on, as (module, dotted attribute); the fixes were written
+# against Rasa 3.6 and are refused on a Rasa where any of these is gone.
+RELIED_ON = (
+    ("rasa.core.actions.action", "RemoteAction.run"),
+    ("rasa.core.actions.action", "RemoteAction._validate_action_result"),
+    ("rasa.core.actions.action", "RemoteAction.action_response_format_spec"),
+    ("rasa.core.actions.action", "ActionExecutionRejection"),
+    ("rasa.core.tracker_store", "FailSafeTrackerStore.retrieve"),
+    ("rasa.utils.endpoints", "EndpointConfig.session"),
+    ("rasa.engine.runner.dask", "DaskGraphRunner.run"),
+    ("rasa.engine.exceptions", "GraphRunError"),
+    ("rasa.core.run", "configure_app"),
+    ("rasa.utils.log_utils", "_anonymizer"),
+    ("rasa.shared.utils.io", "raise_warning"),
+    ("rasa.shared.core.training_data.story_reader.yaml_story_reader", "YAMLStoryReader.unpack_regex_message"),
+    ("rasa.core.processor", "MessageProcessor._check_for_unseen_features"),
+)
+# Instance attributes run_graph_in_plan reads, set in DaskGraphRunner.__init__.
+DASK_RUNNER_ATTRIBUTES = ("self._graph_schema", "self._instantiated_nodes")
+
+
+class UnsupportedRasa(RuntimeError):
+    """The installed Rasa is not one the fixes were written for."""
+
+
+def check_rasa(version: str | None = None) -> None:
+    """Raise UnsupportedRasa unless Rasa is 3.6 and has every attribute the fixes replace or rely on."""
+    import importlib
+
+    import rasa
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    version = version or rasa.__version__
+    if not version.startswith(SUPPORTED_RASA):
+        raise UnsupportedRasa(f"Rasa {version} is installed; FirstStop's fixes (server/rasa_server.py) are written "
+                              f"for Rasa {SUPPORTED_RASA}x: install requirements.txt")
+    missing = []
+    for module, path in RELIED_ON:
+        found = importlib.import_module(module)
+        for name in path.split("."):
+            found = getattr(found, name, None)
+        if found is None:
+            missing.append(f"{module}.{path}")
+    init = inspect.getsource(DaskGraphRunner.__init__)
+    missing += [f"DaskGraphRunner.__init__ setting {a}" for a in DASK_RUNNER_ATTRIBUTES if a not in init]
+    if missing:
+        raise UnsupportedRasa(f"Rasa {version} lacks what FirstStop's fixes replace: {', '.join(missing)}")
+
+
 def apply_fixes() -> None:
-    """Patch Rasa's classes in this process (inherited by forked Sanic workers)."""
+    """Check the installed Rasa (check_rasa), then patch its classes in this process (inherited by forked
+    Sanic workers)."""
+    check_rasa()
     from rasa.core.actions.action import RemoteAction
-    from rasa.core.tracker_store import FailSafeTrackerStore
     from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.utils.endpoints import EndpointConfig
 
@@ -350,8 +372,6 @@ def apply_fixes() -> None:
     RemoteAction._validate_action_result = validate_action_result
     if not getattr(RemoteAction.run, "patched", False):
         RemoteAction.run = run_or_abandon(RemoteAction.run)
-    FailSafeTrackerStore.retrieve = retrieve_or_raise
-    FailSafeTrackerStore.save = save_or_raise
     EndpointConfig.session = kept_session
     DaskGraphRunner.run = run_graph_in_plan
     apply_server_settings()
@@ -376,10 +396,13 @@ def apply_server_settings() -> None:
 
 def main() -> None:
     """Run the `rasa` command line with the fixes applied."""
-    # Through the package, not `__main__`: the REST channel catches firststop.rasa_server's exceptions.
-    from firststop import rasa_server  # noqa: PLW0406 - the package module, not this `__main__` copy
+    # Through the package, not `__main__`: the REST channel catches server.rasa_server's exceptions.
+    from server import rasa_server  # noqa: PLW0406 - the package module, not this `__main__` copy
 
-    rasa_server.apply_fixes()
+    try:
+        rasa_server.apply_fixes()
+    except rasa_server.UnsupportedRasa as error:
+        raise SystemExit(f"FirstStop's Rasa server can't start: {error}") from None
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -9,32 +9,61 @@ conversation to one message at a time, so that count is still true); and the tra
 turn is held in memory and handed back for the next message when the database shows no event written
 since (one indexed `max(id)` query), which works with several Rasa processes too. Events are written with
 one INSERT statement on a plain connection, and the check runs on one too, rather than through the ORM's
-session and unit of work. What is stored is exactly what Rasa stores.
+session and unit of work. What is stored is exactly what Rasa stores, in the `events` table the member database's migrations create
+(members/migrations/versions/0009_events.py), next to the enquiries (DATABASE_URL from the settings).
+
+When the database can't be read or written, the store raises TrackerStoreUnavailable, which Rasa's
+FailSafeTrackerStore lets through (it is not an Exception) instead of carrying on with a blank in-memory
+tracker: the REST channel tells the visitor to send the message again, and no turn is half-saved.
 """
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 from collections import OrderedDict
 from typing import Any
 
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
-from members.tracker import MemberDatabaseTrackerStore
+from firststop.settings import get_settings
+from members.db import describe_error
 
 STORED = "_firststop_stored_events"  # attribute on a tracker: how many of its events the database holds
 HELD_TRACKERS = 200  # conversations kept in memory between messages (the most recently active)
 LAST_EVENT_ID = text("SELECT max(id) FROM events WHERE sender_id = :sender_id")
 
+log = logging.getLogger(__name__)
 
-class ConcurrentTrackerStore(MemberDatabaseTrackerStore):
-    """MemberDatabaseTrackerStore whose database work runs off the event loop, with fewer queries and replays."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+class TrackerStoreUnavailable(BaseException):
+    """The conversation store (the member database) could not be read or written.
+
+    A BaseException, like asyncio.CancelledError, so that the `except Exception` with which Rasa's
+    FailSafeTrackerStore falls back to an in-memory tracker lets it through to the REST channel.
+    """
+
+
+async def unless_unavailable(work, what: str, conversation_id: str, *args):
+    """Run the store's database work in a worker thread; a database failure becomes TrackerStoreUnavailable."""
+    try:
+        return await asyncio.to_thread(work, *args)
+    except (SQLAlchemyError, OSError) as error:
+        log.error("conversation store unavailable, can't %s %s: %s", what, conversation_id, describe_error(error))
+        raise TrackerStoreUnavailable(describe_error(error)) from error
+
+
+class ConcurrentTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store on the member database, its work off the event loop, with fewer queries and replays."""
+
+    def __init__(self, domain=None, event_broker=None, **kwargs: Any) -> None:
+        kwargs.pop("host", None)  # SQLTrackerStore takes a full URL in `host` as the engine URL
+        super().__init__(domain, host=get_settings().database_url, event_broker=event_broker, **kwargs)
         self._held: OrderedDict[str, tuple[int, DialogueStateTracker]] = OrderedDict()
         self._held_lock = threading.Lock()
 
@@ -103,13 +132,13 @@ class ConcurrentTrackerStore(MemberDatabaseTrackerStore):
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker of the conversation's latest session."""
-        return await asyncio.to_thread(self._read, sender_id, False)
+        return await unless_unavailable(self._read, "read", sender_id, sender_id, False)
 
     async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
         """The tracker with the events of every session."""
-        return await asyncio.to_thread(self._read, conversation_id, True)
+        return await unless_unavailable(self._read, "read", conversation_id, conversation_id, True)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the tracker's new events."""
         await self.stream_events(tracker)
-        await asyncio.to_thread(self._write, tracker)
+        await unless_unavailable(self._write, "save", tracker.sender_id, tracker)

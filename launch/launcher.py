@@ -1,4 +1,4 @@
-"""`make run` and `make deploy-local`: check the secret key, prepare the stack (firststop.stack: pipeline, database,
+"""`make run` and `make deploy-local`: check the secret key, prepare the stack (launch.stack: pipeline, database,
 model), create the first console admin, start the processes and stop them all on Ctrl-C."""
 from __future__ import annotations
 
@@ -8,21 +8,10 @@ import signal
 import time
 from pathlib import Path
 
-from firststop import stack as stacks
-from firststop.settings import ROOT, SettingsError, get_settings, secret_key  # noqa: F401 - ROOT for the tests
-from firststop.stack import (  # noqa: F401 - where the tests, the benchmark and members/__main__ find them
-    PYTHON,
-    RASA,
-    Service,
-    Stack,
-    base_env,
-    build_knowledge,
-    model_fingerprint,
-    prepare_database,
-    services,
-    train_if_needed,
-    wait_for,
-)
+from console.accounts import ensure_admin
+from firststop.settings import SettingsError, get_settings, secret_key
+from launch import stack as stacks
+from members import schema
 
 
 def secure_var_dir(var_dir: Path) -> None:
@@ -34,31 +23,7 @@ def secure_var_dir(var_dir: Path) -> None:
             path.chmod(path.stat().st_mode & 0o700)
 
 
-def ensure_admin(database_url: str, password_file: Path) -> str:
-    """On first run, create a console admin with a random password, which must be changed at first login;
-    returns what to print: the password the first time only, afterwards where it is kept until then."""
-    import secrets
-
-    from sqlalchemy import func, select
-
-    from console.cli import upsert_user
-    from members.db import session_factory
-    from members.models import StaffUser
-
-    with session_factory(database_url)() as session:
-        if session.scalar(select(func.count()).select_from(StaffUser)):
-            if password_file.exists():
-                return f"first-login password in {password_file}"
-            return "password as you set it; `make admin` resets it"
-    password = secrets.token_urlsafe(12)
-    upsert_user(database_url, "admin@example.org", password, "admin", must_change=True)
-    fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as file:
-        file.write(password + "\n")
-    return f"{password}, to be changed at first login"
-
-
-def supervise(stack: Stack, banner: str) -> None:
+def supervise(stack: stacks.Stack, banner: str) -> None:
     """Print the banner, then keep the stack running until Ctrl-C, SIGTERM or one of its processes exits."""
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
@@ -125,17 +90,17 @@ def main() -> None:  # pragma: no cover - `make run`
         raise SystemExit(f"FirstStop can't start: {error}") from None
     log_dir = settings.var_dir / "log"
     print("• building the spaCy pipeline and the answer index from knowledge/", flush=True)
-    build_knowledge()
+    stacks.build_knowledge()
     print(f"• preparing the database {settings.database_url}", flush=True)
-    prepare_database(settings.database_url)
+    schema.prepare_database(settings.database_url)
     stacks.seed_content(settings.database_url)  # first start: the console's content editor starts from knowledge/
     print(f"• training the Rasa model if its inputs changed (log: {log_dir / 'train.log'})", flush=True)
     password = ensure_admin(settings.database_url, settings.var_dir / "admin-password.txt")
-    model, trained = train_if_needed(log_dir)
+    model, trained = stacks.train_if_needed(log_dir)
     print(f"  model {model.name}" + (f" trained in {trained:.0f} s" if trained else " (up to date)"), flush=True)
-    stack = Stack(log_dir)
+    stack = stacks.Stack(log_dir)
     try:
-        for service in services(model, smtp_port=settings.smtp_port):
+        for service in stacks.services(model, smtp_port=settings.smtp_port):
             print(f"• starting {service.name} (log: {log_dir / (service.name + '.log')})", flush=True)
             stack.start(service)
     except BaseException:

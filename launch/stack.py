@@ -106,22 +106,6 @@ def build_knowledge() -> None:
     cached_knowledge(settings.knowledge_dir, settings.knowledge_cache_dir)
 
 
-def prepare_database(database_url: str) -> None:
-    """Migrate the database to head and load clusters and advisors from knowledge/."""
-    from knowledge.content import load_advisors, load_clusters
-    from members.db import session_factory
-    from members.schema import sync_reference_data, upgrade
-
-    settings = get_settings()
-    upgrade(database_url)
-    with session_factory(database_url).begin() as session:
-        sync_reference_data(
-            session,
-            load_clusters(settings.knowledge_dir / "clusters.yml"),
-            load_advisors(settings.knowledge_dir / "advisors.yml"),
-        )
-
-
 def seed_content(database_url: str) -> int:
     """On first start, copy knowledge/'s files into the database the console edits (then the assistant answers
     from the database); returns the items created, 0 when it already held content."""
@@ -135,22 +119,30 @@ def seed_content(database_url: str) -> int:
 def prepare(database_url: str, log_dir: Path) -> tuple[Path, float | None]:
     """Everything a stack needs before its processes start: the knowledge cache, the migrated database with its
     reference data, and the trained model (returned, with the training time if it had to be trained)."""
+    from members.schema import prepare_database
+
     build_knowledge()
     prepare_database(database_url)
     seed_content(database_url)
     return train_if_needed(log_dir)
 
 
-def make_database(kind: str, directory: Path, admin_url: str = SCRATCH_POSTGRES_URL) -> tuple[str, Callable[[], None]]:
-    """A new empty scratch database of `kind` ('sqlite' in `directory`, or 'postgresql' on `admin_url`'s server)
-    and a function that closes this process's connections to it and removes it. Raises NoDatabaseServer."""
+def make_database(kind: str, directory: Path, admin_url: str = SCRATCH_POSTGRES_URL,
+                  template: str | None = None) -> tuple[str, Callable[[], None]]:
+    """A new scratch database of `kind` ('sqlite' in `directory`, or 'postgresql' on `admin_url`'s server), empty or
+    a copy of the `template` database of the same kind (which nothing may be connected to), and a function that
+    closes this process's connections to it and removes it. Raises NoDatabaseServer."""
     from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import OperationalError
 
     from members.db import engine_for
 
     if kind == "sqlite":
-        url = f"sqlite:///{directory / 'firststop.db'}"
+        path = directory / "firststop.db"
+        if template:
+            shutil.copyfile(make_url(template).database, path)
+        url = f"sqlite:///{path}"
         return url, lambda: engine_for(url).dispose()
     name = f"firststop_test_{uuid.uuid4().hex[:10]}"
 
@@ -163,7 +155,7 @@ def make_database(kind: str, directory: Path, admin_url: str = SCRATCH_POSTGRES_
             engine.dispose()
 
     try:
-        admin(f'CREATE DATABASE "{name}"')
+        admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{make_url(template).database}"' if template else ""))
     except OperationalError as error:
         raise NoDatabaseServer(f"no PostgreSQL server at {admin_url}: {error.orig}") from None
 
@@ -221,15 +213,15 @@ class Ports:
 
 def action_server(name: str, port: int) -> Service:
     """An action server on loopback, ready once the knowledge is loaded and the database answers."""
-    return Service(name, [PYTHON, "-m", "firststop.action_server", "--actions", "actions", "--port", str(port)],
+    return Service(name, [PYTHON, "-m", "server.action_server", "--actions", "actions", "--port", str(port)],
                    f"http://127.0.0.1:{port}/ready")
 
 
 def rasa_server(name: str, model: Path, port: int, interface: str = "127.0.0.1") -> Service:
     """A Rasa server with the model; its port opens once the model is loaded."""
-    # No --cors: firststop.rasa_server sets CORS (and the request size limit) from the Rasa process's own
+    # No --cors: server.rasa_server sets CORS (and the request size limit) from the Rasa process's own
     # settings, so CORS_ORIGINS given to this process's environment is what Rasa answers.
-    return Service(name, [PYTHON, "-m", "firststop.rasa_server", "run", "--model", str(model),
+    return Service(name, [PYTHON, "-m", "server.rasa_server", "run", "--model", str(model),
                           "--interface", interface, "--port", str(port),
                           "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
                    f"http://127.0.0.1:{port}/webhooks/rest/", timeout=240)
