@@ -1,17 +1,27 @@
-"""The dashboard: enquiries per cluster per week, conversations the bot answered vs handed off, and the
-questions it most often could not answer, as server-drawn SVG charts with their numbers beside them."""
+"""The dashboard: enquiries per cluster per week; conversations answered, not sure, out of scope and handed off
+(from the bot's replies' catalogue keys, in any language); the questions it most often could not answer, as
+server-drawn SVG charts with their numbers beside them; answer quality per entry (visitors' thumbs and staff's
+flags) and routing corrections per cluster (visitors choosing another cluster, staff's flags)."""
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask import Blueprint, g, render_template, request
-from sqlalchemy import String, case, func, or_, select
+from sqlalchemy import String, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
-from console import charts
-from members.models import Cluster, ConversationIndex, Enquiry, UnansweredQuestion
+from console import charts, review
+from members.models import (
+    Cluster,
+    ConversationIndex,
+    Enquiry,
+    FlaggedMessage,
+    UnansweredQuestion,
+    VisitorFeedback,
+)
 
 bp = Blueprint("dashboard", __name__, url_prefix="/console")
 PERIODS = (4, 12, 26, 52)
@@ -56,22 +66,86 @@ def enquiries_per_cluster_week(session: Session, since: date) -> dict[tuple[str,
     return {(w, cluster): n for w, cluster, n in rows}
 
 
-def handed_off_condition():
-    """An enquiry that went to a person: the bot handed it off (whatever its status now)."""
-    return or_(Enquiry.handoff_reason.is_not(None), Enquiry.status == "handed_off")
+# Each conversation counts once, under the first of these that happened in it.
+OUTCOMES = ("handed off", "not sure", "out of scope", "answered", "other")
+OUTCOME_NAMES = {
+    "answered": "answered by the bot",
+    "not sure": "bot not sure",
+    "out of scope": "out of scope",
+    "handed off": "handed off to a person",
+    "other": "no question answered",
+}
+# How actions/routes.py records on the enquiry that the visitor chose or named another cluster than the one proposed.
+VISITOR_REROUTED = ("the visitor chose this cluster", "the visitor corrected the routing")
 
 
-def answered_vs_handed_off(session: Session, since: date) -> dict[str, tuple[int, int]]:
-    """{week: (conversations, of which handed off)} for conversations started since `since`."""
-    week = week_start(ConversationIndex.started_at)
-    rows = session.execute(
-        select(week, func.count(), func.count(case((handed_off_condition(), 1))))
-        .select_from(ConversationIndex)
-        .outerjoin(Enquiry, Enquiry.conversation_id == ConversationIndex.conversation_id)
-        .where(ConversationIndex.started_at >= _midnight(since))
-        .group_by(week)
-    )
-    return {w: (total, handed) for w, total, handed in rows}
+def outcome():
+    """A conversation's outcome from its replies' counts: an enquiry reached a person; else the bot said it was not
+    sure or did not understand at least once; else it said a question was outside its remit; else it answered."""
+    index = ConversationIndex
+    return case((index.handed_off.is_(True), "handed off"), (index.unsure_replies > 0, "not sure"),
+                (index.out_of_scope_replies > 0, "out of scope"), (index.answers > 0, "answered"), else_="other")
+
+
+def outcomes_per_week(session: Session, since: date) -> dict[tuple[str, str], int]:
+    """{(week's Monday, outcome): conversations} for conversations started since `since`."""
+    week, kind = week_start(ConversationIndex.started_at), outcome()
+    rows = session.execute(select(week, kind, func.count()).where(ConversationIndex.started_at >= _midnight(since))
+                           .group_by(week, kind))
+    return {(w, k): n for w, k, n in rows}
+
+
+def replies_since(session: Session, since: date) -> tuple[int, int, int]:
+    """(answers from an entry, 'not sure' replies, out-of-scope replies) in conversations started since `since`."""
+    index = ConversationIndex
+    row = session.execute(select(func.coalesce(func.sum(index.answers), 0),
+                                 func.coalesce(func.sum(index.unsure_replies), 0),
+                                 func.coalesce(func.sum(index.out_of_scope_replies), 0))
+                          .where(index.started_at >= _midnight(since))).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def answer_quality(session: Session, since: date) -> list[dict]:
+    """Per knowledge entry since `since`: visitors' thumbs up and down, and staff's flags (answered when another
+    entry was right, missed when it was the right one, stale); the entries with the most complaints first."""
+    rows: dict[str, dict] = defaultdict(lambda: {"up": 0, "down": 0, "wrong": 0, "missed": 0, "stale": 0})
+    down = func.sum(case((VisitorFeedback.vote == "down", 1), else_=0))
+    for entry, total, downs in session.execute(
+            select(VisitorFeedback.entry, func.count(), down).where(
+                VisitorFeedback.entry.is_not(None), VisitorFeedback.created_at >= _midnight(since))
+            .group_by(VisitorFeedback.entry)):
+        rows[entry].update(up=int(total) - int(downs), down=int(downs))
+    recent = FlaggedMessage.flagged_at >= _midnight(since)
+    for column, name, kinds in ((FlaggedMessage.answered_entry, "wrong", ("wrong_answer",)),
+                                (FlaggedMessage.correct_entry, "missed", ("wrong_answer",)),
+                                (FlaggedMessage.correct_entry, "stale", ("stale",))):
+        for entry, n in session.execute(select(column, func.count()).where(
+                recent, column.is_not(None), FlaggedMessage.kind.in_(kinds)).group_by(column)):
+            rows[entry][name] = int(n)
+    titles = dict(review.entry_choices(session))
+    found = [{"entry": entry, "title": titles.get(entry, entry), **counts} for entry, counts in rows.items()]
+    return sorted(found, key=lambda r: (-(r["down"] + r["wrong"] + r["missed"] + r["stale"]), r["entry"]))
+
+
+def routing_corrections(session: Session, since: date) -> list[dict]:
+    """Per cluster since `since`: enquiries routed to it, visitors who chose it over the cluster proposed, and
+    staff's flags of a wrong cluster (proposed it wrongly; should have been it); clusters with none left out."""
+    rows: dict[str, dict] = defaultdict(lambda: {"enquiries": 0, "visitor_chose": 0, "flagged_from": 0,
+                                                 "flagged_to": 0})
+    chose = func.sum(case((Enquiry.route_reason.in_(VISITOR_REROUTED), 1), else_=0))
+    for cluster, total, chosen in session.execute(
+            select(Enquiry.cluster_id, func.count(), chose).where(
+                Enquiry.cluster_id.is_not(None), Enquiry.created_at >= _midnight(since)).group_by(Enquiry.cluster_id)):
+        rows[cluster].update(enquiries=int(total), visitor_chose=int(chosen or 0))
+    recent = (FlaggedMessage.flagged_at >= _midnight(since)) & (FlaggedMessage.kind == "wrong_cluster")
+    for column, name in ((FlaggedMessage.proposed_cluster, "flagged_from"), (FlaggedMessage.correct_cluster,
+                                                                              "flagged_to")):
+        for cluster, n in session.execute(select(column, func.count()).where(recent, column.is_not(None))
+                                          .group_by(column)):
+            rows[cluster][name] = int(n)
+    names = {c.id: c.name for c in session.scalars(select(Cluster))}
+    return sorted(({"cluster": names.get(c, c), **counts} for c, counts in rows.items()),
+                  key=lambda r: (-(r["visitor_chose"] + r["flagged_from"] + r["flagged_to"]), r["cluster"]))
 
 
 def top_unanswered(session: Session, since: date, limit: int = 10) -> list[tuple[str, int]]:
@@ -105,14 +179,10 @@ def dashboard():
     short = [m.strftime("%d %b") for m in monday_list]
     cluster_chart = charts.stacked_columns("Enquiries per cluster per week", short, cluster_series)
 
-    split = answered_vs_handed_off(g.db, since)
-    answered = [split.get(w, (0, 0))[0] - split.get(w, (0, 0))[1] for w in labels]
-    handed = [split.get(w, (0, 0))[1] for w in labels]
-    split_chart = charts.stacked_columns(
-        "Conversations answered by the bot vs handed off, per week", short,
-        [("answered by the bot", answered), ("handed off to a person", handed)],
-    )
-    total_conversations, total_handed = sum(answered) + sum(handed), sum(handed)
+    split = outcomes_per_week(g.db, since)
+    outcome_series = [(OUTCOME_NAMES[o], [split.get((w, o), 0) for w in labels]) for o in OUTCOMES]
+    split_chart = charts.stacked_columns("Conversations by what the bot did, per week", short, outcome_series)
+    outcome_totals = [(name, sum(values)) for name, values in outcome_series]
 
     unanswered = top_unanswered(g.db, since)
     unanswered_chart = charts.horizontal_bars("Questions the bot could not answer, most asked first", unanswered)
@@ -120,7 +190,9 @@ def dashboard():
         "dashboard.html", weeks=weeks, periods=PERIODS, since=since,
         cluster_chart=cluster_chart, cluster_table=list(zip(labels, *[v for _, v in cluster_series])),
         cluster_names=[n for n, _ in cluster_series],
-        split_chart=split_chart, split_table=list(zip(labels, answered, handed)),
-        total_conversations=total_conversations, total_handed=total_handed,
+        split_chart=split_chart, split_table=list(zip(labels, *[v for _, v in outcome_series])),
+        outcome_names=[n for n, _ in outcome_series], outcome_totals=outcome_totals,
+        total_conversations=sum(n for _, n in outcome_totals), replies=replies_since(g.db, since),
         unanswered_chart=unanswered_chart, unanswered=unanswered,
+        quality=answer_quality(g.db, since), routing=routing_corrections(g.db, since),
     )

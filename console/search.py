@@ -15,24 +15,32 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, literal_column, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from members.models import ConversationIndex, UnansweredQuestion, as_utc
-from members.transcripts import Message, events, message_from_event
+from members.models import ConversationIndex, LowConfidenceMessage, UnansweredQuestion
+from members.transcripts import ANSWER_KEYS, Message, events, message_from_event
 
 RESCAN_MARGIN = 1000
 BATCH = 5000
 MAX_EVENTS_PER_REFRESH = 20000
 MAX_SEARCH_TEXT = 20000
 MAX_WORDS = 8
-# How the bot says it could not answer (knowledge retrieval found nothing; the NLU fallback's reply).
-UNSURE_REPLIES = ("I'm not sure", "Sorry, I didn't understand")
+# What a bot reply was, by its catalogue key (the text_key in its metadata, bot_texts/), whatever its language:
+# not sure (retrieval found nothing; the NLU fallback's reply), outside the agency's remit, and an enquiry that
+# reached a person (logged for an advisor, already with one, a privacy request passed on).
+UNSURE_KEYS = frozenset({"answer.unsure", "fallback"})
+OUT_OF_SCOPE_KEYS = frozenset({"out_of_scope"})
+HANDED_OFF_KEYS = frozenset({"logged.mailed", "logged.queued", "logged.anonymous", "handoff.already", "privacy.done"})
+REPLY_COUNTS = {"answers": frozenset(ANSWER_KEYS), "unsure_replies": UNSURE_KEYS,
+                "out_of_scope_replies": OUT_OF_SCOPE_KEYS}
+LOW_CONFIDENCE = 0.5  # a visitor message understood with less goes to the review queue
 TS_CONFIG = literal_column("'simple'::regconfig")
 
 _index = ConversationIndex.__table__
 _unanswered = UnansweredQuestion.__table__
+_low_confidence = LowConfidenceMessage.__table__
 _STATE = [column for column in _index.c if column.name != "search_vector"]  # what index_message folds
 
 
@@ -46,31 +54,48 @@ def new_state(conversation_id: str, first: Message) -> dict[str, Any]:
     return {
         "conversation_id": conversation_id, "started_at": first.at, "last_message_at": first.at,
         "last_event_id": 0, "visitor_messages": 0, "search_text": "", "last_visitor_event_id": None,
-        "last_visitor_text": None, "last_visitor_unanswered": False,
+        "last_visitor_text": None, "last_visitor_unanswered": False, "handed_off": False,
+        **dict.fromkeys(REPLY_COUNTS, 0),
     }
 
 
-def index_message(state: dict[str, Any], message: Message) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The conversation's index row after one more message, and the unanswered question it reveals, if any."""
+def _count_reply(state: dict[str, Any], text_key: str | None) -> None:
+    """Count one bot reply under what its catalogue key says it was."""
+    for column, keys in REPLY_COUNTS.items():
+        if text_key in keys:
+            state[column] += 1
+    if text_key in HANDED_OFF_KEYS:
+        state["handed_off"] = True
+
+
+def index_message(state: dict[str, Any], message: Message) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
+    """The conversation's index row after one more message, and what it reveals for review: ("unanswered", row)
+    for a question the bot could not answer, ("low_confidence", row) for a message the NLU hardly understood."""
     state = {**state, "last_event_id": message.event_id, "last_message_at": message.at}
-    unanswered = None
+    found: list[tuple[str, dict[str, Any]]] = []
     text = " ".join(message.text.split())
     if message.speaker == "visitor":
         if not text or text.startswith("/"):  # a button's payload, not words the visitor typed
-            return state, None
+            return state, found
         state["visitor_messages"] += 1
         state.update(last_visitor_event_id=message.event_id, last_visitor_text=text, last_visitor_unanswered=False)
         if message.intent == "nlu_fallback":
-            unanswered = _question(state, message.at)
-    elif text.startswith(UNSURE_REPLIES) and state["last_visitor_event_id"] and not state["last_visitor_unanswered"]:
-        unanswered = _question(state, message.at)
-    if unanswered:
+            found.append(("unanswered", _question(state, message.at)))
+        elif message.confidence is not None and message.confidence < LOW_CONFIDENCE:
+            found.append(("low_confidence", {"event_id": message.event_id, "conversation_id": state["conversation_id"],
+                                             "text": text[:2000], "intent": message.intent,
+                                             "confidence": message.confidence, "asked_at": message.at}))
+    else:
+        _count_reply(state, message.text_key)
+        if message.text_key in UNSURE_KEYS and state["last_visitor_event_id"] and not state["last_visitor_unanswered"]:
+            found.append(("unanswered", _question(state, message.at)))
+    if any(kind == "unanswered" for kind, _ in found):
         state["last_visitor_unanswered"] = True
     if text and len(state["search_text"]) < MAX_SEARCH_TEXT:
         # PostgreSQL's parser drops anything that looks like an HTML tag; keep the words inside it.
         searchable = text.replace("<", " ").replace(">", " ")
         state["search_text"] = (state["search_text"] + "\n" + searchable).lstrip("\n")[:MAX_SEARCH_TEXT]
-    return state, unanswered
+    return state, found
 
 
 def unanswered_in(conversation_id: str, messages: list[Message]) -> set[int]:
@@ -79,9 +104,8 @@ def unanswered_in(conversation_id: str, messages: list[Message]) -> set[int]:
     if messages:
         state = new_state(conversation_id, messages[0])
         for message in messages:
-            state, question = index_message(state, message)
-            if question:
-                found.add(question["event_id"])
+            state, revealed = index_message(state, message)
+            found.update(row["event_id"] for kind, row in revealed if kind == "unanswered")
     return found
 
 
@@ -106,15 +130,16 @@ def _apply(session: Session, rows: list) -> None:
         row.conversation_id: dict(row._mapping)
         for row in session.execute(select(*_STATE).where(_index.c.conversation_id.in_(list(by_conversation))))
     }
-    inserts, updates, questions = [], [], []
+    inserts, updates = [], []
+    revealed: dict[str, list[dict[str, Any]]] = {"unanswered": [], "low_confidence": []}
     for conversation_id, messages in by_conversation.items():
         before = existing.get(conversation_id)
         state = before or new_state(conversation_id, messages[0])
         for message in messages:
             if message.event_id > state["last_event_id"]:
-                state, question = index_message(state, message)
-                if question:
-                    questions.append(question)
+                state, found = index_message(state, message)
+                for kind, row in found:
+                    revealed[kind].append(row)
         if before is None:
             inserts.append(state)
         elif state != before:
@@ -129,8 +154,9 @@ def _apply(session: Session, rows: list) -> None:
         session.execute(insert_rows, inserts)
     if updates:
         session.execute(update_rows, updates)
-    if questions:
-        session.execute(insert(_unanswered), questions)
+    for table, rows in ((_unanswered, revealed["unanswered"]), (_low_confidence, revealed["low_confidence"])):
+        if rows:
+            session.execute(insert(table), rows)
 
 
 def refresh(session: Session, max_events: int = MAX_EVENTS_PER_REFRESH) -> int:
@@ -139,11 +165,7 @@ def refresh(session: Session, max_events: int = MAX_EVENTS_PER_REFRESH) -> int:
     The caller commits. When another request refreshed the same conversations at the same moment,
     this one gives way (rolls back) and the index is still up to date.
     """
-    try:
-        newest = session.scalar(select(func.max(events.c.id)))
-    except (OperationalError, ProgrammingError):  # Rasa has not created its table yet
-        session.rollback()
-        return 0
+    newest = session.scalar(select(func.max(events.c.id)))
     indexed = session.scalar(select(func.max(_index.c.last_event_id))) or 0
     if newest is None or newest <= indexed:
         return 0
@@ -206,8 +228,3 @@ def matching_conversations(dialect: str, query: str):
     if condition is None:
         return None
     return select(ConversationIndex.conversation_id).where(condition)
-
-
-def indexed_until(session: Session) -> datetime | None:
-    """When the newest message the index has read was sent."""
-    return as_utc(session.scalar(select(func.max(_index.c.last_message_at))))

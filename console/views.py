@@ -41,7 +41,6 @@ from members.transcripts import transcript
 bp = Blueprint("views", __name__, url_prefix="/console")
 # The hand-off e-mail links to CONSOLE_URL/conversations/<id>; this sends that link to the console page.
 links = Blueprint("links", __name__)
-LOW_CONFIDENCE = 0.5
 
 
 def _promise(now: datetime, enquiry: Enquiry | None = None) -> dict:
@@ -122,7 +121,7 @@ def conversation(conversation_id: str):
     return render_template(
         "conversation.html", enquiry=enquiry, messages=messages, conversation_id=conversation_id,
         flags=review.flags_by_event(g.db, conversation_id), intents=review.domain_intents(), unsure=unsure,
-        low=LOW_CONFIDENCE, statuses=ENQUIRY_STATUSES, reasons=REASONS, status_label=review.status_label,
+        low=search.LOW_CONFIDENCE, statuses=ENQUIRY_STATUSES, reasons=REASONS, status_label=review.status_label,
         **_promise(datetime.now(timezone.utc), enquiry), **context,
     )
 

@@ -1,6 +1,7 @@
 """SQLAlchemy models of the member database."""
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (
@@ -255,6 +256,17 @@ class EnquiryFollowup(Base):
     at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
+def new_message_id() -> str:
+    """A Message-ID for an outbox mail, in the domain of the address it is sent from (MAIL_FROM), fixed when the
+    mail is queued so that any resend carries the same one."""
+    from email.utils import parseaddr
+
+    from firststop.settings import get_settings
+
+    domain = parseaddr(get_settings().mail_from)[1].rpartition("@")[2] or "localhost"
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
 class OutboxMessage(Base):
     """An e-mail to staff, written with its enquiry and delivered by the hand-off sender."""
 
@@ -367,20 +379,38 @@ class EnquiryActivity(Base):
     staff = relationship("StaffUser")
 
 
+# What staff found wrong in one turn (a visitor message and the bot's reply): the intent was misread, the answer was
+# the wrong entry, the proposed cluster was wrong, the answer's content is out of date; or nothing ("ok").
+FLAG_KINDS = ("intent", "wrong_answer", "wrong_cluster", "stale", "ok")
+
+
 class FlaggedMessage(Base):
-    """A visitor message staff say the bot misread, with the intent it should have had (new training data)."""
+    """Staff's verdict on one turn, keyed by its visitor message: what went wrong and what would have been right.
+    A wrong answer or cluster adds the visitor's words as an example to the right one (`revision_id`); an intent
+    (given or implied) makes it NLU training data."""
 
     __tablename__ = "flagged_messages"
+    __table_args__ = (CheckConstraint(one_of("kind", FLAG_KINDS, nullable=False), name="ck_flagged_messages_kind"),)
     id: Mapped[int] = Column(Integer, primary_key=True)
     event_id: Mapped[int] = Column(Integer, nullable=False, unique=True)  # events.id; Rasa owns that table
     conversation_id: Mapped[str] = Column(String(255), nullable=False, index=True)
     text: Mapped[str] = Column(Text, nullable=False)
     predicted_intent: Mapped[str | None] = Column(String(255))
     confidence: Mapped[float | None] = Column(Float)
-    correct_intent: Mapped[str] = Column(String(255), nullable=False)
+    correct_intent: Mapped[str | None] = Column(String(255))  # None: the flag makes no NLU training data
+    kind: Mapped[str] = Column(String(16), nullable=False, default="intent", server_default="intent")
+    bot_event_id: Mapped[int | None] = Column(Integer)  # the bot's (first) reply to the message
+    answered_entry: Mapped[str | None] = Column(String(100), index=True)  # the entry the bot answered with
+    correct_entry: Mapped[str | None] = Column(String(100), index=True)  # the entry it should have (or: is stale)
+    proposed_cluster: Mapped[str | None] = Column(String(32), index=True)  # the cluster the bot proposed
+    correct_cluster: Mapped[str | None] = Column(String(32), index=True)
+    note: Mapped[str | None] = Column(String(300))
+    revision_id: Mapped[int | None] = Column(  # the content change the flag made
+        ForeignKey("content_revisions.id", ondelete="SET NULL", name="fk_flagged_messages_revision_id"))
     flagged_by: Mapped[int | None] = Column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     flagged_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     staff = relationship("StaffUser")
+    revision = relationship("ContentRevision")
 
 
 class ConversationIndex(Base):
@@ -399,6 +429,11 @@ class ConversationIndex(Base):
     last_visitor_event_id: Mapped[int | None] = Column(Integer)
     last_visitor_text: Mapped[str | None] = Column(Text)
     last_visitor_unanswered: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    # The bot's replies by what they were (their text_key metadata), for the dashboard's honest split.
+    answers: Mapped[int] = Column(Integer, nullable=False, default=0, server_default="0")
+    unsure_replies: Mapped[int] = Column(Integer, nullable=False, default=0, server_default="0")
+    out_of_scope_replies: Mapped[int] = Column(Integer, nullable=False, default=0, server_default="0")
+    handed_off: Mapped[bool] = Column(Boolean, nullable=False, default=False, server_default=false())
 
 
 class UnansweredQuestion(Base):
@@ -409,6 +444,18 @@ class UnansweredQuestion(Base):
     conversation_id: Mapped[str] = Column(String(255), nullable=False, index=True)
     text: Mapped[str] = Column(Text, nullable=False)
     normalised: Mapped[str] = Column(String(300), nullable=False, index=True)
+    asked_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, index=True)
+
+
+class LowConfidenceMessage(Base):
+    """A visitor message the NLU understood with little confidence, for the review queue."""
+
+    __tablename__ = "low_confidence_messages"
+    event_id: Mapped[int] = Column(Integer, primary_key=True)  # events.id of the visitor's message
+    conversation_id: Mapped[str] = Column(String(255), nullable=False, index=True)
+    text: Mapped[str] = Column(Text, nullable=False)
+    intent: Mapped[str | None] = Column(String(255))
+    confidence: Mapped[float | None] = Column(Float)
     asked_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, index=True)
 
 

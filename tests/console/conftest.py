@@ -11,14 +11,12 @@ import pytest
 from console import create_app
 from console.accounts import set_account
 from firststop.settings import get_settings
-from members.db import engine_for
 from members.models import Contact, Organisation, OutboxMessage
 from members.seed import (
     action_event,
     add_enquiry,
     add_events,
     bot_event,
-    ensure_events_table,
     user_event,
 )
 from worker import search_index
@@ -41,8 +39,7 @@ class Seeded:
 
 @pytest.fixture
 def app(db_url, db, tmp_path):
-    """The console on a migrated database with the advisors loaded and Rasa's events table present."""
-    ensure_events_table(engine_for(db_url))
+    """The console on a migrated database with the advisors loaded."""
     with db.begin() as session:
         set_account(session, *ADMIN, role="admin")
         set_account(session, *ADVISOR, role="advisor")
@@ -104,7 +101,8 @@ def seeded(app, db) -> Seeded:
         add_events(session, [
             action_event(x, "action_session_start", now - 300),
             user_event(x, XSS, "nlu_fallback", 0.12, at=now - 299),
-            bot_event(x, "Sorry, I didn't understand that. You can ask me about R&D funding.", at=now - 298),
+            bot_event(x, "Sorry, I didn't understand that. You can ask me about R&D funding.", at=now - 298,
+                      metadata={"text_key": "fallback"}),
             user_event(x, "talk to a person", "request_human", 0.97, at=now - 297),
             bot_event(x, "Anne Schmitz-Lorang will answer you.", at=now - 296),
         ])
@@ -137,7 +135,8 @@ def seeded(app, db) -> Seeded:
         add_events(session, [
             user_event(f, "can I get money for a quantum teleportation prototype", "ask_question", 0.41, at=ten_days_ago),
             bot_event(f, "I'm not sure I have the answer to that. Is it one of these topics?",
-                      [("Talk to a person", "/request_human")], at=ten_days_ago + 1),
+                      [("Talk to a person", "/request_human")], at=ten_days_ago + 1,
+                      metadata={"text_key": "answer.unsure"}),
         ])
         add_enquiry(session, f, summary="quantum teleportation prototype funding", status="in_progress",
                     bot_unsure=True, cluster_id="infocom", language="de",
@@ -155,3 +154,28 @@ def seeded(app, db) -> Seeded:
 def index_round(db) -> None:
     """What the background worker's search-index job does each round (console pages no longer do it)."""
     search_index.run(Context(get_settings(), db))
+
+
+def console_on_stack(stack, tmp_path, account: tuple[str, str], role: str):
+    """Serve the console on the stack's own database (content seeded from knowledge/, as on first start) with the
+    account, in a thread; yields (URL, session factory) for the fixtures of the browser tests."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from members import content_store
+    from members.db import session_factory
+    from tests.conftest import free_port
+
+    factory = session_factory(stack.database_url)
+    with factory.begin() as session:
+        set_account(session, *account, role=role)
+        content_store.seed_if_empty(session, get_settings().knowledge_dir)
+    app = create_app({"DATABASE_URL": stack.database_url, "TESTING": True, "SECRET_KEY": "test",
+                      "ADMIN_PASSWORD_FILE": tmp_path / "admin-password.txt"})
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", factory
+    server.shutdown()
+    thread.join(timeout=10)

@@ -14,7 +14,7 @@ from members.seed import add_events, bot_event, user_event
 def test_refresh_reads_only_new_messages_and_is_idempotent(app, db):
     with db.begin() as session:
         add_events(session, [user_event("a", "first question", "ask_question", 0.9),
-                             bot_event("a", "I'm not sure I have the answer to that.")])
+                             bot_event("a", "I'm not sure I have the answer to that.", metadata={"text_key": "answer.unsure"})])
     with db() as session:
         assert search.refresh(session) == 2
         session.commit()
@@ -65,11 +65,6 @@ def test_batches_cover_more_events_than_one_batch(app, db, monkeypatch):
     assert sum(len(t.split("\n")) for t in texts.values()) == 40
 
 
-def test_no_events_table_yet_is_not_an_error(db_url, db):
-    from firststop import (
-        launcher,  # a fresh database: migrated, but Rasa never ran on it
-    )
-
-    launcher.prepare_database(db_url)
+def test_a_migrated_database_that_rasa_never_ran_on_has_nothing_to_index(db):
     with db() as session:
         assert search.refresh(session) == 0

@@ -11,6 +11,7 @@ from console.dashboard import mondays
 from console.inbox import InboxFilter, _cell, decode_cursor, encode_cursor
 from console.review import clean_tag, domain_intents, nlu_yaml
 from members.transcripts import Message
+from tests.console.test_review_units import fold
 
 AT = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
 
@@ -45,33 +46,10 @@ def bot(event_id: int, text: str) -> Message:
     return Message("bot", text, AT, event_id=event_id)
 
 
-def fold(messages: list[Message]):
-    state, found = search.new_state("c", messages[0]), []
-    for message in messages:
-        state, question = search.index_message(state, message)
-        if question:
-            found.append(question)
-    return state, found
-
-
 def test_indexing_keeps_words_typed_and_said_but_not_button_payloads():
     state, found = fold([visitor(1, "we make <b>coatings</b>"), bot(2, "SurfMat fits."), visitor(3, "/affirm")])
     assert state["search_text"] == "we make  b coatings /b \nSurfMat fits."
     assert state["visitor_messages"] == 1 and state["last_event_id"] == 3 and found == []
-
-
-def test_indexing_finds_questions_the_bot_could_not_answer_once_each():
-    _, found = fold([
-        visitor(1, "What about   quantum?", "nlu_fallback", 0.1),
-        bot(2, "Sorry, I didn't understand that."),  # the same question, already counted
-        visitor(3, "grants for robots", "ask_question", 0.6),
-        bot(4, "I'm not sure I have the answer to that."),
-        bot(5, "I'm not sure I have the answer to that."),
-        visitor(6, "thanks", "thank", 0.99),
-        bot(7, "You're welcome."),
-    ])
-    assert [(q["event_id"], q["text"], q["normalised"]) for q in found] == [
-        (1, "What about quantum?", "what about quantum"), (3, "grants for robots", "grants for robots")]
 
 
 def test_search_words_are_letters_and_digits_only():

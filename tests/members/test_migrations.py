@@ -57,7 +57,7 @@ def heads(url: str) -> set[str]:
 
 def test_upgrade_from_empty_matches_the_models(empty_db_url):
     upgrade(empty_db_url, "heads")
-    assert heads(empty_db_url) == {"0008_replies_feedback"}  # one head: the next migration has one parent
+    assert heads(empty_db_url) == {"0010_review"}  # one head: the next migration has one parent
     assert schema_differences(empty_db_url) == []
     assert check_constraints(empty_db_url) == model_check_constraints()
 
@@ -156,7 +156,7 @@ def test_a_search_index_made_before_the_stored_vector_is_searchable_after_the_up
             "visitor_messages, search_text, last_visitor_unanswered) VALUES ('old-1', '2026-11-01 10:00:00+00', "
             "'2026-11-01 10:05:00+00', 7, 2, 'anti-corrosion coatings for steel bridges', false)"))
     upgrade(empty_db_url, "heads")
-    assert heads(empty_db_url) == {"0008_replies_feedback"}
+    assert heads(empty_db_url) == {"0010_review"}
     if engine.dialect.name == "postgresql":  # SQLite searches with LIKE and keeps no vector
         with engine.connect() as connection:
             found = connection.execute(text(
@@ -164,3 +164,20 @@ def test_a_search_index_made_before_the_stored_vector_is_searchable_after_the_up
                 "WHERE search_vector @@ to_tsquery('simple'::regconfig, 'coatings')")).scalars().all()
         assert found == ["old-1"]
     engine.dispose()
+
+
+def test_the_events_table_is_the_one_rasa_declares(empty_db_url):
+    """Rasa's SQLTrackerStore finds the table the migrations made (same columns, nullability, sender_id index),
+    so it creates nothing; the tracker-store tests read and write through it."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    upgrade(empty_db_url, "heads")
+    engine = create_engine(empty_db_url)
+    try:
+        inspector = inspect(engine)
+        ours = {c["name"]: c["nullable"] for c in inspector.get_columns("events")}
+        indexes = [i["column_names"] for i in inspector.get_indexes("events")]
+    finally:
+        engine.dispose()
+    rasas = {c.name: c.nullable for c in SQLTrackerStore.SQLEvent.__table__.columns}
+    assert ours == rasas and ["sender_id"] in indexes
