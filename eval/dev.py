@@ -2,23 +2,26 @@
 
 Held-out files in eval/ are never used here; tune on these numbers, report with `make eval`.
 `--grid` scores a grid of thresholds; `--languages fr,de` limits the languages.
+`--tuning` scores the tuning set in eval/tuning/ (questions and enquiries written apart from the
+content) the way eval/run.py scores the held-out files; `--misses` lists what it missed.
 """
 from __future__ import annotations
 
 import dataclasses
 import sys
 
-from firststop.action_server import block_tensorflow
+from server.action_server import block_tensorflow
 
 block_tensorflow()  # before spaCy is imported: its thinc would import TensorFlow for nothing (seconds, 450 MB)
 
+from eval.run import SUBSETS, TARGETS, held_out, score_answers, score_routing  # noqa: E402
 from firststop.settings import get_settings  # noqa: E402
 from knowledge import retrieval  # noqa: E402
 from knowledge.content import load_clusters, load_entries  # noqa: E402
 from knowledge.nlp import build_pipeline  # noqa: E402
 from knowledge.retrieval import KnowledgeIndex, translation  # noqa: E402
 from knowledge.routing import Router  # noqa: E402
-from knowledge.store import LANGUAGES, load_off_topic, load_synonyms  # noqa: E402
+from knowledge.store import LANGUAGES, cached_knowledge, load_off_topic, load_synonyms  # noqa: E402
 
 FOLDS = 5
 OFF_TOPIC_LABEL = "(off topic)"
@@ -86,12 +89,63 @@ def print_answers(language: str, rows, grid: bool) -> None:
         print(f"  min probability {p:.2f}, min coverage {c:.1f}: hit@1 {hit:.3f}, off-topic not sure {honest:.3f}")
 
 
+def _cell(value) -> str:
+    """A figure as the tuning table shows it: rates to three places, counts as they are, '-' for none."""
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def _line(label: str, values: dict, target: str = "") -> str:
+    """One row of the tuning table: a value per language."""
+    cells = "".join(f"{_cell(v):>11}" for v in values.values())
+    return f"  {label:<26}{cells}" + (f"    target {target}" if target else "")
+
+
+def print_tuning(languages: tuple[str, ...], show_misses: bool) -> None:
+    """Answer and routing figures per language on eval/tuning/<language>.yml, beside the issues' targets."""
+    settings = get_settings()
+    knowledge = cached_knowledge(settings.knowledge_dir, settings.knowledge_cache_dir)
+    data = {x: held_out(x, f"tuning/{x}.yml", f"tuning/{x}.yml") for x in languages}
+    answers = {x: score_answers(knowledge, data[x], x) for x in languages}
+    routing = {x: score_routing(knowledge, data[x]["enquiries"], x) for x in languages}
+    print(f"{'Tuning set (eval/tuning/)':<28}" + "".join(f"{x.upper():>11}" for x in languages))
+    print(_line("questions", {x: answers[x].questions for x in languages}))
+    print(_line("hit@1", {x: answers[x].hit1 for x in languages}, f">= {TARGETS['hit@1']:.2f}"))
+    print(_line("hit@3", {x: answers[x].hit3 for x in languages}, f">= {TARGETS['hit@3']:.2f}"))
+    print(_line("off-topic 'not sure'", {x: answers[x].not_sure_rate for x in languages},
+                f">= {TARGETS['not sure']:.2f}"))
+    print(_line("enquiries", {x: routing[x].enquiries for x in languages}))
+    print(_line("top-1", {x: routing[x].top1 for x in languages},
+                ", ".join(f"{x.upper()} >= {t:.2f}" for x, t in TARGETS["top-1"].items() if x in languages)))
+    print(_line("top-2", {x: routing[x].top2 for x in languages}))
+    print(_line("'no cluster' precision", {x: routing[x].none_precision for x in languages},
+                f">= {TARGETS['none precision']:.2f}"))
+    print(_line("'no cluster' recall", {x: routing[x].none_recall for x in languages}))
+    for tag in SUBSETS:
+        subsets = {x: [e for e in data[x]["enquiries"] if tag in (e.get("tags") or ())] for x in languages}
+        scores = {x: score_routing(knowledge, subsets[x], x) if subsets[x] else None for x in languages}
+        print(_line(f"'{tag}' top-1 (of n)", {x: None if s is None else f"{s.top1:.3f} ({s.enquiries})"
+                                              for x, s in scores.items()}))
+    if show_misses:
+        for x in languages:
+            for text, expect, got in answers[x].misses:
+                print(f"  {x} answer miss: {text!r}: expected {expect}, got {got}")
+            for text, got in answers[x].false_answers:
+                print(f"  {x} answered off-topic: {text!r} -> {got}")
+            for text, expect, got in routing[x].misses:
+                print(f"  {x} routing miss: {text!r}: expected {expect}, got {got}")
+
+
 def main(argv: list[str]) -> int:
-    """Print the k-fold figures per language."""
+    """Print the k-fold figures per language, or with `--tuning` the tuning set's."""
     settings = get_settings()
     languages = LANGUAGES
     if "--languages" in argv:
         languages = tuple(argv[argv.index("--languages") + 1].split(","))
+    if "--tuning" in argv:
+        print_tuning(languages, "--misses" in argv)
+        return 0
     clusters = load_clusters(settings.knowledge_dir / "clusters.yml")
     pipelines = {language: build_pipeline(clusters, language) for language in languages}
     entries = load_entries(settings.knowledge_dir / "content")

@@ -114,7 +114,8 @@ def parse_with_model(texts: list[str]) -> dict[str, str]:
     import structlog
     from rasa.core.agent import Agent
 
-    from launch.launcher import ROOT, model_fingerprint
+    from firststop.settings import ROOT
+    from launch.stack import model_fingerprint
 
     model = ROOT / "models" / f"firststop-{model_fingerprint()}.tar.gz"
     if not model.exists():

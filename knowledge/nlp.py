@@ -82,17 +82,21 @@ class RoutingNorms:
     lemma's lemma without accents ('coatings' → 'coating' → 'coat', as the term 'coating' itself).
 
     German and Luxembourgish tables key nouns capitalised while the text arrives lower-cased, so
-    'anlagen' is also looked up as 'Anlagen'; build_pipeline hands over the lemma table.
+    'anlagen' is also looked up as 'Anlagen'; in English and French a plural in -s the table lacks
+    reads as its singular. build_pipeline hands over the lemma table.
     """
 
     def __init__(self) -> None:
         self.table = None
         self.nouns = False
+        self.plurals = False
 
     def _lookup(self, word: str) -> str:
         lemma = self.table.get(word) if self.table is not None else None
         if lemma is None and self.nouns and word.islower():
             lemma = self.table.get(word.capitalize())
+        if lemma is None and self.plurals and len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+            lemma = self.table.get(word[:-1], word[:-1])  # a plural the table lacks ('drivetrains', 'depots')
         if isinstance(lemma, list):
             lemma = lemma[0] if lemma else None
         return lemma.lower() if lemma else word
@@ -166,6 +170,7 @@ def build_pipeline(clusters: list[ClusterInfo], language: str = "en"):
     norms = nlp.get_pipe("routing_norms")
     norms.table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
     norms.nouns = language in ("de", "lb")
+    norms.plurals = language in ("en", "fr")
     patterns = [{"label": p["label"], "pattern": p["phrase"], "id": p["id"]} for p in term_patterns(clusters, nlp)]
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "NORM"})
     ruler.add_patterns(patterns)
@@ -173,21 +178,34 @@ def build_pipeline(clusters: list[ClusterInfo], language: str = "en"):
 
 
 _LINKS = ("", "s", "es", "n", "en", "e")
+# Plural and case endings a word the lemma table lacks may carry ('Stahlwerke', 'Mehrwegkisten').
+_ENDINGS = ("en", "e", "n", "s", "es", "er", "ern")
+
+
+def _known_form(word: str, known, shortest: int = 4) -> str | None:
+    """`word` if known, else `word` without a plural or case ending if that is known, else None."""
+    if word in known:
+        return word
+    return next((word[:-len(e)] for e in _ENDINGS
+                 if word.endswith(e) and len(word) - len(e) >= shortest and word[:-len(e)] in known), None)
 
 
 def split_compound(word: str, known: set[str] | frozenset[str], shortest: int = 3) -> list[str]:
     """The known parts of a German compound: 'windkraftanlage' → ['windkraft'], 'batteriespeicher' → ['batterie', 'speicher'].
 
-    Takes the longest known last part (the head), then splits what is left the same way, allowing
-    a linking 's', 'es', 'n', 'en' or 'e' (Fugen-s) between parts; without a known head, the longest
-    known first part followed by at least `shortest` more letters. [] when no part is known.
+    Takes the longest known last part (the head, also with a plural or case ending: 'kisten' for
+    'kiste'), then splits what is left the same way, allowing a linking 's', 'es', 'n', 'en' or 'e'
+    (Fugen-s) between parts; without a known head, the longest known first part followed by at least
+    `shortest` more letters. [] when no part is known.
     """
     word = fold(word)
-    if word in known:
-        return [word]
+    whole = _known_form(word, known)
+    if whole is not None:
+        return [whole]
     for cut in range(1, len(word) - shortest + 1):
-        head, rest = word[cut:], word[:cut]
-        if head not in known or len(rest) < shortest:
+        rest = word[:cut]
+        head = _known_form(word[cut:], known)
+        if head is None or len(rest) < shortest:
             continue
         for link in _LINKS:
             if rest.endswith(link) and len(rest) - len(link) >= shortest:

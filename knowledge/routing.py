@@ -133,6 +133,7 @@ class _Found:
     start: int
     end: int
     weight: float
+    nested: bool = False  # inside a longer term of another cluster ('engine' in 'search engine')
 
 
 class _Reader:
@@ -168,15 +169,22 @@ class _Reader:
         if self.splits:
             covered = {i for f in found for i in range(f.start, f.end)}
             for token in doc:
-                if token.i in covered or len(token.text) < 6 or not token.is_alpha:
+                if token.i in covered or len(token.text) < 6:
                     continue
-                for part in split_compound(token.norm_, self.known) or split_compound(token.text, self.known):
+                for part in self._compound_parts(token):
                     cluster, label = self.parts[part]
                     written = original[token.idx:token.idx + len(token.text)]
                     found.append(_Found(cluster, label, part, written, token.i, token.i + 1,
                                         COMPOUND_WEIGHT * TERM_WEIGHTS[label]))
                     words.append(part)
         return found, [w for w in words if w not in GENERIC_WORDS]
+
+    def _compound_parts(self, token) -> list[str]:
+        """The known parts of a compound token; a hyphenated one ('LKW-Flotten') part by part."""
+        if token.is_alpha:
+            return split_compound(token.norm_, self.known) or split_compound(token.text, self.known)
+        pieces = [p for p in token.text.split("-") if p.isalpha()] if "-" in token.text else []
+        return [part for piece in pieces for part in split_compound(piece, self.known)]
 
 
 def _singular(written: str) -> str:
@@ -192,13 +200,13 @@ def _weigh(found: list[_Found]) -> list[_Found]:
         if any(k.cluster == item.cluster for k in outer):
             continue
         weight = item.weight * (NESTED_WEIGHT if outer else 1.0)
-        kept.append(_Found(item.cluster, item.label, item.key, item.written, item.start, item.end, weight))
+        kept.append(_Found(item.cluster, item.label, item.key, item.written, item.start, item.end, weight, bool(outer)))
     seen: dict[tuple[str, str], int] = defaultdict(int)
     out = []
     for item in sorted(kept, key=lambda f: f.start):
         seen[item.cluster, item.key] += 1
         out.append(_Found(item.cluster, item.label, item.key, item.written, item.start, item.end,
-                          item.weight / seen[item.cluster, item.key]))
+                          item.weight / seen[item.cluster, item.key], item.nested))
     return out
 
 
@@ -281,7 +289,8 @@ class Router:
             if not keys & said[item.cluster]:
                 terms[item.cluster].append(item.written)
             said[item.cluster] |= keys
-        sectors = {f.cluster for f in found if f.label == "SECTOR"}
+        # A sector word inside another cluster's longer term ('drone' in 'drone delivery') names no sector.
+        sectors = {f.cluster for f in found if f.label == "SECTOR" and not f.nested}
         if sectors:
             scores = {c: s if c in sectors else s * SECTOR_DAMPING for c, s in scores.items()}
         ranked = tuple(sorted((ClusterScore(self.clusters[i], round(s, 3), tuple(terms[i])) for i, s in scores.items()),
