@@ -42,6 +42,18 @@ def never_silent(messages: list[dict[str, Any]], sender: str, language: str = "e
     return messages or [{"recipient_id": sender, "text": bot_texts.text("channel.no_reply", language)}]
 
 
+class LanguageCollector(CollectingOutputChannel):
+    """Rasa's collector, which drops a bot message's metadata: this one keeps its `language` (from
+    bot_texts.message) on each message it makes of it, so the widget can speak the conversation's language."""
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        language, first = message.get("language"), len(self.messages)
+        await super().send_response(recipient_id, message)
+        if language in LANGUAGES:
+            for sent in self.messages[first:]:
+                sent["language"] = language
+
+
 class InputRejected(ValueError):
     """The request can't be turned into a user message; carries the HTTP status to answer with."""
 
@@ -184,7 +196,7 @@ class RestInput(RasaRestInput):
             per_conversation.take(sender)
             language = metadata.get("language", "en")  # the widget's: what the channel's own notes are written in
             metadata["client_key"] = visitor
-            collector = CollectingOutputChannel()
+            collector = LanguageCollector()
             try:
                 await on_new_message(
                     UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)

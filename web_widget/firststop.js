@@ -18,12 +18,11 @@ function install(win) {
     const { settings, warnings } = readSettings({ serverUrl: meta ? meta.content : undefined, apiUrl: new URL('..', import.meta.url).href, ...options });
     warnings.forEach((w) => win.console.warn('FirstStop: ' + w));
     const nav = win.navigator;
-    const lang = pickLanguage({ option: settings.language, htmlLang: doc.documentElement.lang, navigatorLanguages: nav.languages || [nav.language] });
     widget = createWidget({
       doc,
       settings,
-      lang,
-      t: translator(lang, { title: settings.title }),
+      pageLang: pickLanguage({ option: settings.language, htmlLang: doc.documentElement.lang, navigatorLanguages: nav.languages || [nav.language] }),
+      translate: (lang) => translator(lang, { title: settings.title }),
       storage: createStorage({ ...browserStores(win), limit: settings.historyLimit }),
       transport: createTransport({ serverUrl: settings.serverUrl, timeoutMs: settings.timeoutMs, fetchImpl: win.fetch.bind(win) }),
       api: createApi({ apiUrl: settings.apiUrl, fetchImpl: win.fetch.bind(win) }),

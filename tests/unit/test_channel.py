@@ -191,3 +191,15 @@ def test_an_ipv6_client_counts_as_its_slash_64():
     assert client_key("2001:db8:1:2::1", key) == client_key("2001:db8:1:2:ffff::9", key)
     assert client_key("2001:db8:1:2::1", key) != client_key("2001:db8:1:3::1", key)
     assert client_key("::ffff:198.51.100.1", key) != client_key("::ffff:198.51.100.2", key)  # IPv4-mapped: per address
+
+
+def test_each_reply_carries_the_language_it_was_written_in_for_the_widget():
+    from server.channel import LanguageCollector
+    from tests.conftest import run_async
+
+    collector = LanguageCollector()
+    run_async(collector.send_response("v", {"text": "Hallo", "buttons": [{"title": "Ja", "payload": "/affirm"}],
+                                            "language": "de", "text_key": "greet"}))
+    run_async(collector.send_response("v", {"text": "odd", "language": "<script>"}))
+    assert [m.get("language") for m in collector.messages] == ["de", None]
+    assert collector.messages[0]["text"] == "Hallo" and "text_key" not in collector.messages[0]

@@ -63,6 +63,9 @@ export function pickLanguage({ option, htmlLang, navigatorLanguages = [] }) {
   return 'en';
 }
 
+/** The conversation's language: the one its latest message was shown in, else `fallback` (the page's). */
+export const conversationLanguage = (messages, fallback) => messages.findLast((m) => m.lang)?.lang || fallback;
+
 /** A translator for one language: t('tooLong', {n, max}) fills the {placeholders}. */
 export function translator(lang, vars = {}) {
   const index = Math.max(0, LANGUAGES.indexOf(lang));

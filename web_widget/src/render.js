@@ -58,10 +58,13 @@ function renderFeedback(doc, msg, t, onVote) {
   return group;
 }
 
-/** One transcript entry as a <div data-fs="message" data-role="...">. */
-export function renderMessage(doc, msg, { t, lang, title, format, onRetry, onVote }) {
+/** One transcript entry as a <div data-fs="message" data-role="..." lang="...">, its labels in the language it was
+ * shown in (`msg.lang`, else the interface's), so that screen readers read each entry in its own language. */
+export function renderMessage(doc, msg, { translate, lang, title, format, onRetry, onVote }) {
   const { role } = msg;
-  const li = h(doc, 'div', { class: `fs-message fs-${role}${msg.status ? ' fs-failed' : ''}`, 'data-fs': 'message', 'data-role': role, 'data-id': msg.id });
+  const shownIn = msg.lang || lang;
+  const t = translate(shownIn);
+  const li = h(doc, 'div', { class: `fs-message fs-${role}${msg.status ? ' fs-failed' : ''}`, 'data-fs': 'message', 'data-role': role, 'data-id': msg.id, lang: msg.lang });
   if (role === 'error') {
     li.append(h(doc, 'p', { class: 'fs-bubble', text: t(msg.code) }));
     if (msg.retry) li.append(part(doc, 'button', 'retry', { type: 'button', text: t('retry'), onclick: () => onRetry(msg) }));
@@ -75,7 +78,7 @@ export function renderMessage(doc, msg, { t, lang, title, format, onRetry, onVot
     role === 'staff' ? h(doc, 'span', { class: 'fs-who', text: who }) : hidden(doc, who + ': '),
     bubble,
     h(doc, 'span', { class: 'fs-meta' }, [
-      msg.ts && h(doc, 'time', { datetime: new Date(msg.ts).toISOString(), text: formatTime(msg.ts, lang) }),
+      msg.ts && h(doc, 'time', { datetime: new Date(msg.ts).toISOString(), text: formatTime(msg.ts, shownIn) }),
       msg.status && h(doc, 'span', { class: 'fs-failed-note', text: ' · ' + t('notSent') }),
     ]),
   );
@@ -87,31 +90,41 @@ export function renderMessage(doc, msg, { t, lang, title, format, onRetry, onVot
 export const renderQuickReplies = (doc, buttons, onPick) =>
   buttons.map((b) => part(doc, 'button', 'quick-reply', { type: 'button', text: b.title, onclick: () => onPick(b) }));
 
-/** The launcher and the (closed) panel; returns the parts the widget updates. */
-export function buildShell(doc, { t, settings }) {
+/** The shell's strings by part: shown as text, and as the accessible name of panel, group and icon buttons. */
+const TEXTS = { talk: 'talkToPerson', notice: 'privacy', privacy: 'privacyLink', label: 'inputLabel' };
+const NAMES = { panel: 'panel', restart: 'restart', close: 'closeChat', quick: 'suggestions', send: 'send' };
+
+/** Put the shell's strings in language `lang` (translated by `t`) and say it on the container for screen readers. */
+export function labelShell(ui, t, lang) {
+  ui.root.lang = lang;
+  ui.input.placeholder = t('placeholder');
+  for (const [name, key] of Object.entries(TEXTS)) ui[name].textContent = t(key);
+  for (const [name, key] of Object.entries(NAMES)) ui[name].setAttribute('aria-label', t(key));
+}
+
+/** The launcher and the (closed) panel, to be labelled by labelShell; returns the parts the widget updates. */
+export function buildShell(doc, settings) {
   const p = (tag, name, attrs, children) => part(doc, tag, name, attrs, children);
   const button = (name, attrs, children) => p('button', name, { type: 'button', ...attrs }, children);
-  const iconButton = (name, label) => button(name, { class: 'fs-icon-btn', 'aria-label': label }, [icon(doc, name)]);
+  const iconButton = (name) => button(name, { class: 'fs-icon-btn' }, [icon(doc, name)]);
   const badge = p('span', 'badge', { hidden: true, 'aria-hidden': 'true' });
-  const talk = button('talk-to-person', { text: t('talkToPerson') });
-  const restart = iconButton('restart', t('restart'));
-  const close = iconButton('close', t('closeChat'));
-  const privacy = button('privacy-link', { text: t('privacyLink') });
+  const talk = button('talk-to-person');
+  const restart = iconButton('restart');
+  const close = iconButton('close');
+  const privacy = button('privacy-link');
+  const notice = h(doc, 'span');
   const log = p('div', 'log', { role: 'log', 'aria-live': 'polite' });
   const status = hidden(doc, '');
   const typing = p('div', 'typing', { role: 'status', hidden: true }, [p('span', 'dots', { 'aria-hidden': 'true' }, [h(doc, 'i'), h(doc, 'i'), h(doc, 'i')]), status]);
-  const quick = p('div', 'quick-replies', { role: 'group', 'aria-label': t('suggestions'), hidden: true });
-  const scroll = h(doc, 'div', { class: 'fs-scroll' }, [p('p', 'privacy-notice', {}, [t('privacy') + ' ', privacy]), log, typing, quick]);
-  const input = p('textarea', 'input', { id: 'fs-input', rows: 1, placeholder: t('placeholder'), 'aria-describedby': 'fs-counter fs-input-error' });
+  const quick = p('div', 'quick-replies', { role: 'group', hidden: true });
+  const scroll = h(doc, 'div', { class: 'fs-scroll' }, [p('p', 'privacy-notice', {}, [notice, ' ', privacy]), log, typing, quick]);
+  const input = p('textarea', 'input', { id: 'fs-input', rows: 1, 'aria-describedby': 'fs-counter fs-input-error' });
   const counter = p('span', 'counter', { id: 'fs-counter', hidden: true });
   const inputError = p('p', 'input-error', { id: 'fs-input-error', role: 'alert' });
-  const form = h(doc, 'form', { class: 'fs-composer', novalidate: true }, [
-    h(doc, 'label', { for: 'fs-input', class: 'fs-sr', text: t('inputLabel') }),
-    h(doc, 'div', { class: 'fs-row' }, [input, button('send', { type: 'submit', 'aria-label': t('send') }, [icon(doc, 'send')])]),
-    inputError,
-    counter,
-  ]);
-  const panel = p('div', 'panel', { id: 'fs-panel', role: 'dialog', 'aria-label': t('panel'), hidden: true }, [
+  const label = h(doc, 'label', { for: 'fs-input', class: 'fs-sr' });
+  const send = button('send', { type: 'submit' }, [icon(doc, 'send')]);
+  const form = h(doc, 'form', { class: 'fs-composer', novalidate: true }, [label, h(doc, 'div', { class: 'fs-row' }, [input, send]), inputError, counter]);
+  const panel = p('div', 'panel', { id: 'fs-panel', role: 'dialog', hidden: true }, [
     h(doc, 'div', { class: 'fs-header' }, [h(doc, 'h2', { class: 'fs-title', text: settings.title }), talk, restart, close]),
     scroll,
     form,
@@ -119,5 +132,5 @@ export function buildShell(doc, { t, settings }) {
   const launcher = button('launcher', { 'aria-expanded': 'false', 'aria-controls': 'fs-panel' }, [icon(doc, 'chat'), icon(doc, 'close'), badge]);
   const root = p('div', 'root', { id: 'fs-root', class: `fs-${settings.position}` }, [panel, launcher]);
   root.style.cssText = `--fs-primary:${settings.primaryColor};--fs-on-primary:${settings.onPrimaryColor};--fs-accent:${settings.accentColor}`;
-  return { root, launcher, badge, panel, talk, restart, close, privacy, log, status, typing, quick, scroll, input, counter, inputError, form };
+  return { root, launcher, badge, panel, talk, restart, close, notice, privacy, log, status, typing, quick, scroll, input, counter, inputError, form, label, send };
 }

@@ -1,5 +1,7 @@
 /** Session id, transcript and panel state in browser storage that may throw: then kept in memory. */
 
+import { LANGUAGES } from './settings.js';
+
 const KEY = 'firststop:';
 
 /** A new unguessable session id: 128 random bits as 32 hex characters. */
@@ -53,11 +55,12 @@ function parse(text) {
 
 const isText = (v) => typeof v === 'string';
 
-/** Well-formed stored messages only, so tampered or outdated data can't break rendering. */
+/** Well-formed stored messages only, so tampered or outdated data can't break rendering; `lang` is the language
+ * the message was shown in (a supported one, else none). */
 export function cleanHistory(list) {
   return (Array.isArray(list) ? list : [])
     .filter((m) => m && ['user', 'bot', 'staff', 'error'].includes(m.role) && isText(m.text))
-    .map(({ id, role, text, ts, payload, status, code, retry, buttons, vote, said, from }) => ({
+    .map(({ id, role, text, ts, payload, status, code, retry, buttons, vote, said, from, lang }) => ({
       id: String(id),
       role,
       text,
@@ -70,6 +73,7 @@ export function cleanHistory(list) {
       vote: vote === 'up' || vote === 'down' ? vote : undefined,
       said: said === true || undefined,
       from: role === 'staff' && isText(from) ? from : undefined,
+      lang: LANGUAGES.includes(lang) ? lang : undefined,
     }));
 }
 

@@ -1,5 +1,7 @@
 /** Rasa REST channel client: POST with a timeout, a safe automatic retry, and classified errors. */
 
+import { LANGUAGES } from './settings.js';
+
 /** A failed exchange: kind 'rejected' (4xx: input refused), 'limited' (429) or 'unreachable' (network, 5xx, timeout). */
 export class TransportError extends Error {
   constructor(kind, status = 0, detail = '', retrySafe = false) {
@@ -12,7 +14,8 @@ export class TransportError extends Error {
 export const classifyStatus = (status) =>
   status >= 200 && status < 300 ? 'ok' : status === 429 ? 'limited' : status >= 400 && status < 500 && status !== 408 ? 'rejected' : 'unreachable';
 
-/** Rasa bot messages reduced to {from: 'bot'|'staff', text, buttons}; null when the reply isn't a list. */
+/** Rasa bot messages reduced to {from: 'bot'|'staff', text, buttons}, plus `language` when the message says a
+ * supported one; null when the reply isn't a list. */
 export function normalizeReplies(data) {
   if (!Array.isArray(data)) return null;
   return data.flatMap((m) => {
@@ -22,7 +25,8 @@ export function normalizeReplies(data) {
     const buttons = (Array.isArray(m.buttons) ? m.buttons : [])
       .filter((b) => b && typeof b.title === 'string' && b.title.trim() && typeof b.payload === 'string')
       .map(({ title, payload }) => ({ title, payload }));
-    return text || buttons.length ? [{ from: custom.from === 'staff' ? 'staff' : 'bot', text, buttons }] : [];
+    const language = LANGUAGES.includes(m.language) ? { language: m.language } : {};
+    return text || buttons.length ? [{ from: custom.from === 'staff' ? 'staff' : 'bot', text, buttons, ...language }] : [];
   });
 }
 

@@ -1,7 +1,8 @@
 /** The widget: transcript state, an ordered send queue and the panel, over storage, transport and render. */
 
 import { formatMessage, textHash } from './format.js';
-import { buildShell, renderMessage, renderQuickReplies } from './render.js';
+import { conversationLanguage } from './i18n.js';
+import { buildShell, labelShell, renderMessage, renderQuickReplies } from './render.js';
 import { newSessionId } from './storage.js';
 
 export const PAYLOADS = { greet: '/greet', restart: '/restart', human: '/request_human', privacy: '/ask_question{"topic":"privacy"}' };
@@ -9,13 +10,16 @@ export const PAYLOADS = { greet: '/greet', restart: '/restart', human: '/request
 /** Characters counted as the server counts them (code points), so both apply the same limit. */
 export const charCount = (text) => [...text].length;
 
-/** Mount the widget in doc.body and return its API; storage, transport, clock and ids are passed in. */
-export function createWidget({ doc, settings, lang, t, storage, transport, api, now = Date.now, newId = newSessionId }) {
-  const ui = buildShell(doc, { t, settings });
-  const view = { t, lang, title: settings.title, format: formatMessage, onRetry: retry, onVote: api && vote };
+/** Mount the widget in doc.body and return its API; storage, transport, clock and ids are passed in. The interface
+ * starts in the conversation's language (else `pageLang`) and follows the language of each bot message. */
+export function createWidget({ doc, settings, pageLang, translate, storage, transport, api, now = Date.now, newId = newSessionId }) {
   let sessionId = storage.getSessionId();
   if (!sessionId) storage.setSessionId((sessionId = newId()));
   let messages = storage.loadHistory(sessionId);
+  let lang, t;
+  const ui = buildShell(doc, settings);
+  const view = { translate, title: settings.title, format: formatMessage, onRetry: retry, onVote: api && vote };
+  setLanguage(conversationLanguage(messages, pageLang));
   let { open, unread } = storage.getState() || { open: settings.open, unread: 0 };
   let greeted = messages.length > 0;
   let queue = Promise.resolve();
@@ -28,13 +32,23 @@ export function createWidget({ doc, settings, lang, t, storage, transport, api, 
   const liFor = (id) => [...ui.log.children].find((li) => li.dataset.id === id);
   const scrollToEnd = () => (ui.scroll.scrollTop = ui.scroll.scrollHeight);
 
+  /** Show a message, labelled in (and stored with) the current language. */
   function add(msg) {
+    msg.lang = lang;
     messages.push(msg);
     while (messages.length > settings.historyLimit) liFor(messages.shift().id)?.remove();
     persist();
     ui.log.append(renderMessage(doc, msg, view));
     refreshQuickReplies();
     scrollToEnd();
+  }
+
+  /** The interface, and the language the next messages go out in, follow the latest bot message's language. */
+  function setLanguage(next) {
+    if (!next || next === lang) return;
+    view.lang = lang = next;
+    t = translate(lang);
+    labelShell(ui, t, lang);
   }
 
   function redraw(msg) {
@@ -68,8 +82,7 @@ export function createWidget({ doc, settings, lang, t, storage, transport, api, 
     const msg = messages.find((m) => m.id === id);
     if (!msg || msg.status === status) return;
     msg.status = status;
-    persist();
-    liFor(id)?.replaceWith(renderMessage(doc, msg, view));
+    redraw(msg);
   }
 
   /** Buttons show only while their message is the last one: anything the visitor sends hides them. */
@@ -111,7 +124,10 @@ export function createWidget({ doc, settings, lang, t, storage, transport, api, 
     }
     if (job.session !== sessionId) return; // restarted meanwhile
     if (job.of) setStatus(job.of, error ? 'failed' : undefined);
-    if (!error) return replies.forEach((r) => add({ id: nextId(), role: r.from, text: r.text, buttons: r.buttons, ts: now() })), noteUnread(replies.length);
+    if (!error) {
+      for (const r of replies) setLanguage(r.language), add({ id: nextId(), role: r.from, text: r.text, buttons: r.buttons, ts: now() });
+      return noteUnread(replies.length);
+    }
     // A refused message would be refused again: only an unreachable or busy server gets a Retry button.
     const rejected = error.kind === 'rejected';
     add({ id: nextId(), role: 'error', text: '', code: rejected || error.kind === 'limited' ? error.kind : 'network', ts: now(), buttons: [], retry: rejected ? undefined : { payload: job.payload, of: job.of } });
