@@ -30,6 +30,8 @@ from members.models import (
     Enquiry,
     EnquiryNote,
     OutboxMessage,
+    StaffReply,
+    VisitorFeedback,
     as_utc,
     utcnow,
 )
@@ -179,6 +181,7 @@ def export_person(session: Session, email: str, spool_dir: Path | None = None) -
         "enquiries": [],
         "mails": [],
         "conversations": {},
+        "feedback": [],
         "claims": [
             {"status": UNVERIFIED, **_row(c, "created_at"),
              **{name.removeprefix("claimed_"): getattr(c, name) for name in CLAIM_FIELDS}}
@@ -210,6 +213,8 @@ def export_person(session: Session, email: str, spool_dir: Path | None = None) -
             "cluster": enquiry.cluster.name if enquiry.cluster else None,
             "advisor": enquiry.advisor.name if enquiry.advisor else None,
             "staff_notes": notes.get(enquiry.id, []),
+            "replies": [_row(r, "signed", "body", "created_at") for r in session.scalars(
+                select(StaffReply).where(StaffReply.enquiry_id == enquiry.id).order_by(StaffReply.created_at))],
         })
     claim_ids = {c.id for c in claims}
     export["mails"] = [
@@ -224,6 +229,11 @@ def export_person(session: Session, email: str, spool_dir: Path | None = None) -
         ]
         for conversation_id in conversations
     }
+    export["feedback"] = [
+        _row(f, "conversation_id", "vote", "comment", "created_at") for f in session.scalars(
+            select(VisitorFeedback).where(VisitorFeedback.conversation_id.in_(conversations))
+            .order_by(VisitorFeedback.created_at))
+    ] if conversations else []
     for path, text, theirs in _spooled(spool_dir, address):
         if theirs:
             try:

@@ -188,3 +188,24 @@ def test_what_the_person_needs_and_their_follow_ups_are_exported_and_erased(db, 
     with db() as session:
         mine = session.scalars(select(Enquiry).where(Enquiry.conversation_id == "anna-1")).one()
         assert mine.need is None and mine.followups == []
+
+
+def test_the_advisors_replies_and_the_visitors_feedback_are_exported_and_erased(db, seeded):
+    from members.models import StaffReply, VisitorFeedback
+
+    with db.begin() as session:
+        mine = session.scalars(select(Enquiry).where(Enquiry.conversation_id == "anna-1")).one()
+        session.add(StaffReply(enquiry_id=mine.id, conversation_id="anna-1", signed="Julien Marchetti",
+                               body="Dear Anna, our lab can test that."))
+        session.add(VisitorFeedback(conversation_id="anna-1", event_id=2, vote="down", comment="Not what I asked"))
+        session.add(VisitorFeedback(conversation_id="bob-1", event_id=9, vote="up", comment="Bob liked it"))
+    with db() as session:
+        exported = export_person(session, ANNA, spool_dir=seeded)
+    replies = [r for e in exported["enquiries"] for r in e["replies"]]
+    assert [(r["signed"], r["body"]) for r in replies] == [("Julien Marchetti", "Dear Anna, our lab can test that.")]
+    assert [(f["vote"], f["comment"]) for f in exported["feedback"]] == [("down", "Not what I asked")]
+    with db.begin() as session:
+        erase_person(session, ANNA, spool_dir=seeded)
+    with db() as session:
+        assert session.scalars(select(StaffReply)).all() == []
+        assert [f.comment for f in session.scalars(select(VisitorFeedback))] == ["Bob liked it"]
