@@ -3,7 +3,6 @@ message that also describes a project gets the answer and the routing; after the
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,13 +15,11 @@ from actions.asks import offer_answer_language, say, text
 from actions.conversation import answer_language, language, language_events
 from actions.notify import add_followup
 from knowledge.content import Entry
-from knowledge.understanding import Reading, read_question
+from knowledge.understanding import Reading, asks_who_to_contact, question_part, read_question
 
 # Messages that are not something to add to a logged enquiry.
 NOT_A_FOLLOWUP = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "chitchat", "tell_me_more",
                   "out_of_scope", "cancel"}
-QUESTION_START = re.compile(r"^(?:and |but |so )?(?:what|which|how|can|could|is|are|do|does|where|who|when|"
-                            r"should|may|will)\b", re.I)
 
 
 def talk_to_person(lang: str) -> dict[str, str]:
@@ -56,8 +53,9 @@ def say_entry(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry, 
     _, answer, more, fell_back = entry.in_language(written)
     if fell_back:
         say(dispatcher, "answer.untranslated", lang, in_language=text(f"language.in.{written}", lang))
-    say(dispatcher, "answer.source", lang, buttons=buttons, answer=answer if part == "answer" else more,
-        source_title=entry.source_title, source_url=entry.source_url, checked=checked_on(entry, lang))
+    say(dispatcher, "answer.source", lang, buttons=buttons, meta={"entry": entry.id},
+        answer=answer if part == "answer" else more, source_title=entry.source_title, source_url=entry.source_url,
+        checked=checked_on(entry, lang))
 
 
 def answer_slots(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry) -> dict[str, Any]:
@@ -76,24 +74,23 @@ def answer_entry(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entr
     return [SlotSet(k, v) for k, v in answer_slots(dispatcher, tracker, entry).items()]
 
 
-def question_part(said: str) -> str | None:
-    """The question inside a message that also describes a project ('We make X. Which funding exists?')."""
-    parts = [p.strip() for p in re.split(r"(?<=[.!?;])\s+|,\s*(?=(?:and |but |so )?(?:what|which|how|can|could|is|are)\b)",
-                                         said) if p.strip()]
-    questions = [p for p in parts if p.endswith("?") or QUESTION_START.match(p)]
-    return questions[-1] if questions and len(parts) > 1 else None
-
-
 def answer_question_part(dispatcher: CollectingDispatcher, tracker: Tracker, description: str) -> dict[str, Any]:
-    """Answer the question a project description also asks, if the knowledge base can (the slots it sets)."""
+    """Answer the question a project description also asks, if the knowledge base can (the slots it sets); whom to
+    contact is answered by the routing, not here."""
     asked = question_part(description)
+    if asked and asks_who_to_contact(asked):
+        return {}
     answer = services.knowledge().answer(asked, language(tracker), tracker.get_slot("last_topic")) if asked else None
     return answer_slots(dispatcher, tracker, answer.best.entry) if answer and answer.best else {}
 
 
-def start_enquiry(dispatcher: CollectingDispatcher, tracker: Tracker, description: str) -> list[Any]:
-    """Route a project description (answering the question it also asks) in the enquiry form."""
-    slots = {"topic": None, **answer_question_part(dispatcher, tracker, description), "project_description": description}
+def start_enquiry(dispatcher: CollectingDispatcher, tracker: Tracker, description: str,
+                  answered: dict[str, Any] | None = None) -> list[Any]:
+    """Route a project description in the enquiry form, answering the question it also asks (`answered`: the slots
+    of the answer already given to it)."""
+    if answered is None:
+        answered = answer_question_part(dispatcher, tracker, description)
+    slots = {"topic": None, **answered, "project_description": description}
     return [SlotSet(k, v) for k, v in slots.items()] + [FollowupAction("enquiry_form")]
 
 
@@ -121,10 +118,13 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, knowledge) -> tu
     reading = read_question(knowledge, said, intent, tracker.get_slot("last_topic"), language=language(tracker))
     if reading.kind == "answer":
         return answer_entry(dispatcher, tracker, reading.answer.best.entry), reading
-    if reading.kind == "route":
+    if reading.routes:
+        answered = answer_slots(dispatcher, tracker, reading.answer.best.entry) if reading.kind == "answer_and_route" \
+            else None
         if tracker.get_slot("enquiry_logged"):  # more about the project already sent: a follow-up
-            return note_followup(dispatcher, tracker, announce=True), reading
-        return start_enquiry(dispatcher, tracker, said), reading
+            return [SlotSet(k, v) for k, v in (answered or {}).items()] + note_followup(dispatcher, tracker,
+                                                                                        announce=True), reading
+        return start_enquiry(dispatcher, tracker, said, answered), reading
     if reading.kind == "out_of_scope" and intent != "nlu_fallback":
         say(dispatcher, "out_of_scope", language(tracker))
         return [SlotSet("topic", None)], reading
@@ -148,7 +148,7 @@ class ActionAnswerQuestion(Action):
             return note_followup(dispatcher, tracker, announce=True) + kept
         events, reading = respond(dispatcher, tracker, knowledge)
         if events is not None:
-            return (events if reading.kind == "route" else events + note_followup(dispatcher, tracker)) + kept
+            return (events if reading.routes else events + note_followup(dispatcher, tracker)) + kept
         if intent == "chitchat":
             say(dispatcher, "chitchat", lang)
             return kept

@@ -15,9 +15,10 @@ from actions.language import LANGUAGES, answer_language_asked
 
 
 def say(dispatcher: CollectingDispatcher, key: str, lang: str = "en", buttons: list[dict] | None = None,
-        **params: Any) -> None:
-    """Send the catalogue's message `key` in `lang` (English when missing), its key in the message metadata."""
-    dispatcher.utter_message(**bot_texts.message(key, lang, buttons=buttons, **params))
+        meta: dict[str, Any] | None = None, **params: Any) -> None:
+    """Send the catalogue's message `key` in `lang` (English when missing), its key in the message metadata with
+    `meta` beside it (the entry an answer gives, the cluster a proposal names) for the console."""
+    dispatcher.utter_message(**bot_texts.message(key, lang, buttons=buttons, **params), **(meta or {}))
 
 
 def text(key: str, lang: str = "en", **params: Any) -> str:

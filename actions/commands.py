@@ -29,6 +29,7 @@ _YES = (r"yes|yep|yeah|sure|ok|okay|of course|fine|go ahead|please do|that'?s fi
         r"all good|oui|ja|jo|d'accord|genau|bien s[ûu]r|volontiers|parfait|c'est (?:bon|correct|[çc]a)|envoyer|envoyez|"
         r"gerne|nat[üu]rlich|klar|richtig|stimmt|abschicken|senden|jawohl|absolut|g[äa]r|secher|richteg|"
         r"sch[ée]ckt? et|sch[ée]cken|w\.?e\.?g\.?")
+YES_START = re.compile(rf"^\s*(?:{_YES})\b[\s,.!:;-]*", re.I)  # "yes, …" opening a longer answer
 YES_WORDS = re.compile(rf"^\s*(?:{_YES})\b(?:[\s,]+(?:{_YES}|bitte|merci|danke)\b)*[\s,.!]*(?:please|thanks?|merci|danke)?"
                        r"[\s.!]*$", re.I)
 
@@ -47,18 +48,58 @@ BACK = _whole(
     r"(?:go |step )?back", r"(?:go to )?(?:the )?previous (?:question|step)", r"undo",
     r"retour|revenir(?: en arri[èe]re)?|pr[ée]c[ée]dent", r"zur[üu]ck", r"zr[ée]ck",
 )
-HUMAN = _whole(
-    r"(?:i (?:want|would like|'d like) to |can i |let me |please )?(?:talk|speak|chat) (?:to|with) "
-    r"(?:a |an |someone|somebody|a real )?(?:person|human|advisor|adviser|someone|somebody|agent|staff)(?: please)?",
-    r"(?:a )?(?:person|human|advisor|agent),? please", r"real person",
-    r"parler (?:à|a) (?:un |une )?(?:personne|humain|conseiller|conseill[èe]re)",
-    r"(?:mit )?(?:einem |einer )?(?:menschen|person|berater|beraterin) sprechen",
-    r"mat (?:enger |engem )?(?:persoun|mënsch|beroder) schwätzen",
-)
+# A request for a person, as a whole message, with the words around it a visitor types mid-form ("Actually, can I
+# just talk to a person?", "En fait, je peux parler à quelqu'un ?", "Kann ich einfach mit einem Menschen sprechen?").
+_FILLER = (r"(?:(?:actually|sorry|ok(?:ay)?|well|hmm+|um+|wait|honestly|hi|hello|en fait|bon|d[ée]sol[ée]e?|pardon|"
+           r"eigentlich|also|ehrlich gesagt|sorry|entschuldigung|hallo|bonjour)\b[\s,.!–—-]*)*")
+_PERSON = (r"(?:a |an |one of your |your |a real |real |the |an actual )?(?:person|human(?: being)?|advisor|adviser|someone|"
+           r"somebody|agent|staff(?: member)?|member of staff|consultant|expert|people)")
+HUMAN = re.compile(r"^\s*" + _FILLER + r"(?:" + "|".join((
+    r"(?:i (?:want|would like|'d like|'d rather|would rather|'d prefer|would prefer|need) to |"
+    r"(?:can|could|may|might) i (?:please )?|let me |please |is it possible to |i'd like to )?"
+    r"(?:just |rather |simply |please |instead )*(?:talk|speak|chat) (?:to|with) " + _PERSON +
+    r"(?: (?:instead|please|now|directly|rather))*",
+    r"(?:can|could) (?:someone|somebody|a person|an advisor|a human) (?:call|contact|help) me(?: instead| please)?",
+    r"(?:put me through|connect me|put me in touch) (?:to|with) " + _PERSON,
+    _PERSON + r",? please", r"real person",
+    r"(?:est-ce que |puis-je |je peux |je voudrais |je pr[ée]f[èe]re(?:rais)? |j'aimerais |pourrais-je |on peut )*"
+    r"(?:juste |plut[ôo]t |simplement )*parler (?:[àa] |avec )(?:un |une |quelqu'un|un vrai |une vraie )?"
+    r"(?:personne|humain|conseill[èe]re?|quelqu'un|agent)?(?: humaine?| r[ée]elle?)?(?: plut[ôo]t| s'il vous pla[iî]t)?",
+    r"(?:kann ich |k[öo]nnte ich |darf ich |ich m[öo]chte |ich w[üu]rde |ich will )?(?:gerne |lieber |einfach |bitte |nur )*"
+    r"mit (?:einem |einer |einem echten |einer echten )?(?:menschen|person|jemandem|berater(?:in)?|mitarbeiter(?:in)?)"
+    r" (?:sprechen|reden)(?: bitte)?(?: k[öo]nnen| m[öo]chten)?",
+    r"(?:kann ech |ech w[ëe]ll |ech h[äa]tt g[äa]r )?(?:just |l[ée]iwer )?mat (?:enger |engem )?"
+    r"(?:persoun|m[ëe]nsch|beroder) schw[äa]tzen",
+)) + r")[\s.!?]*$", re.I)
 ONLY_QUESTIONS = re.compile(
     r"\b(?:i (?:just|only) (?:had|have|wanted to ask) (?:a |some )?questions?|just (?:a |some )?questions?"
     r"|only (?:a |some )?questions?|no project|j'avais (?:juste|seulement) des questions"
     r"|nur (?:eine )?fragen?)\b", re.I)
+# The visitor wants nobody to contact them (after a proposal, at the consent or any later step).
+NO_CONTACT = re.compile(
+    r"\b(?:i (?:do not|don'?t) (?:want|wish|need) to be (?:contacted|called)|(?:please )?(?:do not|don'?t) contact me|"
+    r"no need to contact me|i'?d rather not be contacted|(?:i (?:do not|don'?t) want|i'?d rather not) to (?:leave|give|share)"
+    r" (?:my|any) (?:details|contact details|data|name)|i(?:'ll| will| can| would rather| prefer to)(?: get in touch| contact"
+    r" (?:them|him|her|the advisor|you|the cluster)| call (?:them|him|her)| write to (?:them|him|her))(?: myself| directly| later)?"
+    r"(?:,? thanks?| thank you)?[\s.!]*$|that'?s all i (?:needed|wanted)(?: to know)?|i (?:just|only) wanted to know who"
+    r"|"
+    r"je ne (?:veux|souhaite) pas [êe]tre contact[ée]e?|ne me contactez pas|pas besoin de me contacter|"
+    r"je (?:les|le|la) contacterai|je vais (?:les|le|la) contacter|je voulais (?:juste|seulement) savoir qui|"
+    r"c'est tout ce que je voulais|"
+    r"ich m[öo]chte nicht kontaktiert werden|(?:bitte )?kontaktieren sie mich nicht|ich melde mich selbst|"
+    r"ich (?:kontaktiere|kontaktier|schreibe|rufe) (?:sie|ihn|die|den) selbst|ich wollte nur wissen,? wen|"
+    r"keen kontakt|ech mell mech selwer)", re.I)
+# A polite no to a proposal to pass the project on ("no thanks"): nobody is to contact the visitor (a bare "no"
+# asks for another cluster).
+POLITE_NO = re.compile(r"^\s*(?:no,? thanks?(?: you)?|no,? thank you|not now,? thanks?|non,? merci|nein,? danke|"
+                       r"nee,? merci|neen,? merci)[\s.!]*$", re.I)
+# "I mistyped my e-mail", "my name is wrong", "mon e-mail est faux", "meine E-Mail ist falsch": that field again.
+WRONG = re.compile(
+    r"^\s*(?:sorry,? |oops,? |pardon,? |entschuldigung,? )?(?:i (?:mistyped|misspelt|misspelled|got) (?:my |the )?"
+    r"(?P<field>[\w' -]+?)(?: wrong)?|(?:my|the|mon|ma|meine?|die|der|das) (?P<field2>[\w' -]+?) (?:is|was|est|ist|war) "
+    r"(?:wrong|incorrect|faux|fausse|incorrecte?|falsch)|je me suis tromp[ée]e? (?:dans|de|sur) (?:mon |ma |l')?"
+    r"(?P<field3>[\w' -]+?)|ich habe mich (?:bei|in) (?:meiner |meinem |der |dem )?(?P<field4>[\w' -]+?) vertippt)"
+    + _END, re.I)
 CHANGE = re.compile(
     r"^\s*(?:(?:i (?:want|would like|'d like|need) to |can i |let me |please )?(?:change|correct|fix|edit|update)"
     r"|changer|modifier|corriger|[äa]ndern|korrigieren)\s+(?:my |the |mon |ma |mes |le |la |l'|meine?n? |die |den |"
@@ -71,8 +112,9 @@ SHOULD_BE_VALUE = re.compile(r"\b(?:should be|should have been|is actually)\s+(?
 
 @dataclass(frozen=True)
 class Command:
-    """An instruction instead of an answer: cancel, back, human, change (a field), reroute (with the text that
-    says where), only_questions, language (another language asked for), or a button's yes/no."""
+    """An instruction instead of an answer: cancel, back, human, no_contact (nobody is to contact the visitor),
+    change (a field), reroute (with the text that says where), only_questions, language (another language asked
+    for), or a button's yes/no."""
 
     kind: str
     field: str | None = None
@@ -123,11 +165,14 @@ def command(text: str) -> Command | None:
         return Command("back")
     if HUMAN.match(text):
         return Command("human")
+    if NO_CONTACT.search(text):
+        return Command("no_contact")
     if ONLY_QUESTIONS.search(text):
         return Command("only_questions")
-    change = CHANGE.match(text)
-    if change and field_named(change.group("field")) and len(change.group("field").split()) <= 3:
-        return Command("change", field_named(change.group("field")))
+    for found in (CHANGE.match(text), WRONG.match(text)):
+        words = next((w for w in (found.groupdict().values() if found else ()) if w), None)
+        if words and field_named(words) and len(words.split()) <= 3:
+            return Command("change", field_named(words))
     return correction(text)
 
 

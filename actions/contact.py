@@ -7,14 +7,15 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.asks import AskAction, say, text
-from actions.commands import NO_WORDS, command, yes_or_no
+from actions.commands import NO_WORDS, YES_START, command, yes_or_no
 from actions.conversation import intent_of, language, language_events
+from actions.details import read_details
 from actions.listening import ListeningForm
 from actions.notify import submit
 from actions.routes import choose_cluster, propose
@@ -28,6 +29,75 @@ NAME_PREFIX = re.compile(r"^(my name is|my name's|i am|i'm|im|this is|name:|je m
 NEED_WORDS = re.compile(r"\b(?:looking for|look for|we need|i need|need help|seek(?:ing)?|searching for|help (?:with|us|me)|"
                         r"want to (?:apply|get|find|know|meet)|would like to|funding|finance|financing|grant|subsid|"
                         r"partner|advice|support)\b.*", re.I)
+
+
+def checked_name(value: Any) -> str | None:
+    """The name as kept ('My name is Jane Doe' → 'Jane Doe'), or None when it is no name."""
+    name = NAME_PREFIX.sub("", single_line(str(value or ""))).strip(" .!")
+    if not 1 < len(name) <= 100 or not re.search(r"[^\W\d_]", name) or name.lower() in NOT_A_NAME or "/" in name[:1]:
+        return None
+    return name
+
+
+def checked_organisation(value: Any) -> str | None:
+    """The organisation as kept ('none' for no organisation), or None when it is no name of one."""
+    organisation = single_line(str(value or ""))
+    if organisation == "/deny" or NO_WORDS.match(organisation):
+        return "none"
+    if not 1 < len(organisation) <= 200 or organisation.startswith("/"):
+        return None
+    return organisation
+
+
+def checked_email(value: Any) -> str | None:
+    """The e-mail address in the text, normalised, or None."""
+    said = single_line(str(value or ""))
+    found = re.search(r"[^\s<>,;:()]+@[^\s<>,;:()]+", said)
+    return normalise_email(found.group(0).rstrip(".") if found else said)
+
+
+def checked_phone(value: Any) -> str | None:
+    """The phone number, or None when it is none."""
+    phone = single_line(str(value or ""))
+    return phone if is_phone_number(phone) else None
+
+
+CHECKS = {"name": checked_name, "organisation": checked_organisation, "email": checked_email, "phone": checked_phone}
+DETAIL_STEPS = ("name", "organisation", "email", "phone", "need", "review")
+
+
+def labels(fields: list[str], lang: str) -> str:
+    """'name, organisation and e-mail' in `lang`."""
+    names = [text(f"field.{f}", lang) for f in fields]
+    return names[0] if len(names) == 1 else text("list.and", lang, first=", ".join(names[:-1]), last=names[-1])
+
+
+def details_given(said: str, asked: str | None) -> tuple[dict[str, str], tuple[str, ...]]:
+    """(the contact fields `said` gives, checked; its unmarked rest) for a message typed at step `asked`."""
+    details = read_details(said, asked)
+    checked = {field: CHECKS[field](value) for field, value in details.found.items()}
+    return {field: value for field, value in checked.items() if value is not None}, details.rest
+
+
+def fields_typed(slot: str, said: str) -> dict[str, Any] | None:
+    """The fields a message typed at step `slot` fills: the details it gives and, when it gives some, its unmarked
+    rest as the step's own answer (the name, then the organisation, when typed in that order); None when it gives
+    no detail."""
+    given, rest = details_given(said, slot)
+    if not given:
+        return None
+    fields: dict[str, Any] = dict(given)
+    if slot == "need" and rest:
+        fields["need"] = ", ".join(rest)[:1000]
+    elif slot == "organisation" and "organisation" not in given and rest:
+        fields["organisation"] = checked_organisation(rest[0])
+    elif slot == "name" and "name" not in given and rest:
+        named = read_details(f"my name is {rest[0]}", "name").found  # 'Luc Hoffmann from SkyDrop'
+        fields["name"] = checked_name(named.get("name") or rest[0])
+        organisation = named.get("organisation") or (rest[1] if len(rest) > 1 else None)  # 'Luc, SkyDrop, luc@…'
+        if organisation and "organisation" not in given:
+            fields["organisation"] = checked_organisation(organisation)
+    return fields
 
 
 def need_in(description: str | None) -> str | None:
@@ -73,7 +143,11 @@ class ValidateContactForm(ListeningForm):
         heard = self.listen("consent", value, dispatcher, tracker)
         if heard is not None:
             return heard
-        answer = yes_or_no(value, intent_of(tracker))
+        said = str(value or "").strip()
+        answer = yes_or_no(said, intent_of(tracker))
+        typed = fields_typed("name", YES_START.sub("", said)) or {}
+        if answer is None and typed:  # details typed as the answer are given to be kept, unless it opens with a no
+            answer = yes_or_no(re.split(r"[,.;:!]", said)[0]) is not False
         if answer is None:
             say(dispatcher, "not_caught", language(tracker))
             return {"consent": None}
@@ -81,7 +155,46 @@ class ValidateContactForm(ListeningForm):
             say(dispatcher, "consent.refused", language(tracker))
             return {"consent": False, **{slot: None for slot in PERSONAL}}
         # "Prefer not to say" on the anonymous path was no answer for an advisor: ask for the need again.
-        return {"consent": True, **({"need": None} if tracker.get_slot("need") == "none" else {})}
+        return {"consent": True, **({"need": None} if tracker.get_slot("need") == "none" else {}),
+                **self.earlier_details(tracker), **{f: v for f, v in typed.items() if v}}
+
+    def earlier_details(self, tracker: Tracker) -> dict[str, str]:
+        """The contact details the visitor typed before consenting (in the project's description, with a request
+        for a person, in the consent answer), the latest of each; never an address of the agency's own."""
+        own = {a.email.lower() for a in services.knowledge().advisors.advisors} | {services.settings().general_inbox.lower()}
+        typed = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+        found: dict[str, str] = {}
+        for said in typed:
+            if not said.startswith("/"):  # a button's payload carries no details
+                found.update(details_given(said, None)[0])
+        if found.get("email", "").lower() in own:
+            del found["email"]
+        return found
+
+    def take_details(self, slot: str, said: str, dispatcher: CollectingDispatcher,
+                     tracker: Tracker) -> dict[str, Any] | None:
+        """Details typed at a detail step or the review: each goes to its own field ('I'm Luc Hoffmann from SkyDrop,
+        luc@example.lu'; an address is never a name), a correction of an earlier one replaces it and the step is
+        asked again ('sorry, typo - my name is John Muller'); the unmarked rest answers the step itself."""
+        fields = fields_typed(slot, said) if slot in DETAIL_STEPS else None
+        if fields is None:
+            return None
+        lang = language(tracker)
+        others = {f: v for f, v in fields.items() if f != slot and v is not None}
+        changed = [f for f in others if tracker.get_slot(f) not in (None, others[f])]
+        noted = [f for f in others if f not in changed and tracker.get_slot(f) != others[f]]
+        if changed:
+            say(dispatcher, "form.updated", lang, label=labels(changed, lang))
+        if noted:
+            say(dispatcher, "form.noted", lang, labels=labels(noted, lang))
+        return {slot: None, **fields, "review": None}
+
+    def decline_contact(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        """Nobody is to contact the visitor: no personal details are kept and the enquiry is logged anonymously
+        (in hand-off mode too), without asking for anything more."""
+        say(dispatcher, "consent.refused", language(tracker))
+        return {slot: None, "consent": False, **{p: None for p in PERSONAL}, "review": None,
+                "need": tracker.get_slot("need") or "none"}
 
     def validate_cluster(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         return self.listen("cluster", value, dispatcher, tracker) or choose_cluster(value, dispatcher, tracker)
@@ -90,31 +203,25 @@ class ValidateContactForm(ListeningForm):
         heard = self.listen("name", value, dispatcher, tracker)
         if heard is not None:
             return heard
-        name = NAME_PREFIX.sub("", single_line(str(value or ""))).strip(" .!")
-        if not 1 < len(name) <= 100 or not re.search(r"[^\W\d_]", name) or name.lower() in NOT_A_NAME or "/" in name[:1]:
+        name = checked_name(value)
+        if name is None:
             say(dispatcher, "invalid.name", language(tracker))
-            return {"name": None}
         return {"name": name}
 
     def validate_organisation(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         heard = self.listen("organisation", value, dispatcher, tracker)
         if heard is not None:
             return heard
-        organisation = single_line(str(value or ""))
-        if organisation == "/deny" or NO_WORDS.match(organisation):
-            return {"organisation": "none"}
-        if not 1 < len(organisation) <= 200 or organisation.startswith("/"):
+        organisation = checked_organisation(value)
+        if organisation is None:
             say(dispatcher, "invalid.organisation", language(tracker))
-            return {"organisation": None}
         return {"organisation": organisation}
 
     def validate_email(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         heard = self.listen("email", value, dispatcher, tracker)
         if heard is not None:
             return heard
-        said = single_line(str(value or ""))
-        found = re.search(r"[^\s<>,;:()]+@[^\s<>,;:()]+", said)
-        email = normalise_email(found.group(0).rstrip(".") if found else said)
+        email = checked_email(value)
         if email is None:
             say(dispatcher, "invalid.email", language(tracker))
         return {"email": email}
@@ -126,10 +233,9 @@ class ValidateContactForm(ListeningForm):
         phone = single_line(str(value or ""))
         if phone == "/deny" or NO_WORDS.match(phone):
             return {"phone": "skipped", "phone_wanted": False}
-        if not is_phone_number(phone):
+        if checked_phone(phone) is None:
             say(dispatcher, "invalid.phone", language(tracker))
-            return {"phone": None}
-        return {"phone": phone}
+        return {"phone": checked_phone(phone)}
 
     def validate_need(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         heard = self.listen("need", value, dispatcher, tracker)
@@ -246,7 +352,8 @@ class ActionAskReview(Action):
 
 
 class ActionLogContact(Action):
-    """Log the enquiry once; with contact details its advisor is mailed; tell the visitor what happens next."""
+    """Log the enquiry once; with contact details its advisor is mailed; tell the visitor what happens next. Then
+    the bot listens (also when a form ended early to log the project anonymously)."""
 
     def name(self) -> str:
         return "action_log_contact"
@@ -256,4 +363,5 @@ class ActionLogContact(Action):
         reason = "privacy" if kind == "privacy" else "project"
         if kind == "project" and not tracker.get_slot("project_description"):
             kind = "question"
-        return submit(dispatcher, tracker, kind, reason) + [SlotSet("consent_asked_again", False)]
+        return submit(dispatcher, tracker, kind, reason) + [SlotSet("consent_asked_again", False),
+                                                            FollowupAction("action_listen")]

@@ -10,12 +10,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import answer_question_part, note_followup
-from actions.asks import say
+from actions.asks import say, text
 from actions.commands import command
 from actions.contact import need_in
 from actions.conversation import language, language_events
 from actions.listening import ListeningForm
+from actions.notify import log_anonymously
 from actions.routes import NO_CLUSTER, choose_cluster, route, route_slots
+from knowledge.understanding import asks_who_to_contact
 
 
 class ActionAskProjectDescription(Action):
@@ -75,6 +77,10 @@ class ValidateEnquiryForm(ListeningForm):
         if found.best is None:
             say(dispatcher, "route.no_cluster", language(tracker), advisor=slots["advisor_name"])
             slots["cluster"] = NO_CLUSTER
+        if asks_who_to_contact(tracker.latest_message.get("text") or ""):  # they may want no more than the name
+            log_anonymously(tracker, slots)
+            say(dispatcher, "route.who_to_contact", language(tracker),
+                agency_contact=text("agency_contact", language(tracker)))
         return slots
 
     def validate_cluster(

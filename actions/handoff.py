@@ -64,7 +64,7 @@ class ActionFallback(Action):
             # instead of predicting this action again. The revert comes first: it undoes every event after
             # the visitor's message, and the answer's slots (what a follow-up refers to) must stay.
             kept = language_events(tracker)
-            return events + kept if reading.kind == "route" else [UserUtteranceReverted(), *events, *kept]
+            return events + kept if reading.routes else [UserUtteranceReverted(), *events, *kept]
         if tracker.get_slot("enquiry_logged"):
             return [UserUtteranceReverted(), *note_followup(dispatcher, tracker, announce=True), *language_events(tracker)]
         if consecutive_fallbacks(tracker) >= 2 and not tracker.get_slot("handoff_requested"):

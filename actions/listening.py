@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.answers import answer_slots
 from actions.asks import say, text
-from actions.commands import Command, command
+from actions.commands import POLITE_NO, Command, command
 from actions.conversation import answer_language, language
 from actions.language import answer_language_asked
 from actions.routes import reroute
@@ -58,10 +58,32 @@ class ListeningForm(FormValidationAction, ABC):
         """'Talk to a person' typed at this step."""
         return {slot: None, FOLLOWUP: "action_start_handoff"}
 
+    def decline_contact(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        """Nobody is to contact the visitor ('no thanks, I'll contact them myself'): a routed project is logged
+        anonymously with the cluster proposed (and the visitor told who has it); without one, the form just ends."""
+        if not tracker.get_slot("project_description"):
+            say(dispatcher, "only_questions", language(tracker))
+            return {slot: None, END: True}
+        return {slot: None, "cluster": tracker.get_slot("route_cluster") or "none", "consent": False,
+                "need": tracker.get_slot("need") or "none", FOLLOWUP: "action_log_contact"}
+
+    def take_details(self, slot: str, said: str, dispatcher: CollectingDispatcher,
+                     tracker: Tracker) -> dict[str, Any] | None:
+        """The slots contact details typed at this step set (several at once, or an earlier one corrected), or None
+        when the text says none; a form without contact fields hears none."""
+        return None
+
     def listen(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any] | None:
-        """The slots a command at this step sets, or None when the text is to be checked as the answer."""
+        """The slots a command at this step sets, or None when the text is to be checked as the answer. Contact
+        details in the text come before a correction's reading of it ('my e-mail is actually …')."""
         said = str(value or "").strip()
         found = command(said)
+        if found is None and slot == "cluster" and POLITE_NO.match(said):
+            found = Command("no_contact")
+        if (found is None or found.kind in ("change", "reroute")) and not said.startswith("/"):
+            taken = self.take_details(slot, said, dispatcher, tracker)
+            if taken is not None:
+                return taken
         if found is None or found.kind in ("affirm", "deny"):
             if slot not in ("need", "project_description", "cluster") and looks_like_question(said):
                 return {slot: None, **self.answer_inline(said, dispatcher, tracker)}
@@ -76,6 +98,8 @@ class ListeningForm(FormValidationAction, ABC):
             return {slot: None, "review": None, "handoff_requested": False, END: True}
         if found.kind == "human":
             return self.to_person(slot, dispatcher, tracker)
+        if found.kind == "no_contact":
+            return self.decline_contact(slot, dispatcher, tracker)
         if found.kind == "language":  # the step is asked again, in the language asked for
             said = tracker.latest_message.get("text") or ""
             picked = lang == "lb" and answer_language_asked(said)
@@ -91,12 +115,12 @@ class ListeningForm(FormValidationAction, ABC):
         if field not in self.steps:
             say(dispatcher, "not_caught", lang)
             return {slot: None}
-        say(dispatcher, "form.change", lang, label=text(f"field.{field}", lang))
         slots: dict[str, Any] = {slot: None, "review": None, field: None}
-        if found.text:  # 'my e-mail should be jane@acme.lu': the new value, checked as an answer
-            validate = getattr(self, f"validate_{field}", None)
-            if validate is not None:
-                slots.update(validate(found.text, dispatcher, tracker, {}))
+        validate = getattr(self, f"validate_{field}", None)
+        if found.text and validate is not None:  # 'my e-mail should be jane@acme.lu': the new value, checked
+            slots.update(validate(found.text, dispatcher, tracker, {}))
+        changed = slots.get(field) is not None
+        say(dispatcher, "form.updated" if changed else "form.change", lang, label=text(f"field.{field}", lang))
         if field == "cluster":
             slots["route_cluster"] = None
         return slots

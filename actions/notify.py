@@ -100,7 +100,12 @@ def submit(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, reason
     saved = services.save_enquiry(record)
     log.info("enquiry %s kind=%s mailed=%s saved=%s", tracker.sender_id, kind, reachable, saved is not None)
     who = text("privacy.team", lang) if kind == "privacy" else advisor.name
-    if not reachable:
+    if not reachable and (record.cluster_id or kind == "project"):  # the visitor is told who has it, honestly
+        cluster = knowledge.cluster(record.cluster_id)
+        where = text("route.where.cluster", lang, cluster=cluster.name) if cluster else text("route.where.general", lang)
+        say(dispatcher, "logged.anonymous.routed", lang, advisor=advisor.name, where=where,
+            agency_contact=text("agency_contact", lang))
+    elif not reachable:
         say(dispatcher, "logged.anonymous", lang, agency_contact=text("agency_contact", lang))
     elif saved is None:
         say(dispatcher, "logged.queued", lang, advisor=who)
@@ -110,6 +115,18 @@ def submit(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, reason
         say(dispatcher, "logged.mailed", lang, advisor=who, email=record.email, when=when)
     return [SlotSet("enquiry_logged", True), SlotSet("handoff_requested", False), SlotSet("review", None),
             SlotSet("enquiry_kind", kind)]
+
+
+def log_anonymously(tracker: Tracker, routed: dict[str, Any]) -> None:
+    """Log the conversation's routed project without personal details and send nothing (`routed`: this turn's
+    description and routing slots, not yet on the tracker); details given later complete the same enquiry."""
+    record = enquiry_record(
+        tracker, services.settings().privacy_notice_version, kind="project", summary=routed["project_description"],
+        cluster_id=routed.get("route_cluster"), route_score=routed.get("route_score"),
+        route_reason=routed.get("route_reason"), advisor_id=routed.get("advisor_id"), need=routed.get("need"),
+        consent=False, name=None, organisation=None, email=None, phone=None)
+    saved = services.save_enquiry(record)
+    log.info("enquiry %s logged anonymously saved=%s", tracker.sender_id, saved is not None)
 
 
 def add_followup(tracker: Tracker) -> None:

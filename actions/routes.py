@@ -75,6 +75,13 @@ def named_cluster(said: str) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
+def chosen_meta(tracker: Tracker, chosen: str) -> dict[str, Any]:
+    """What the console reads on the message that settles the cluster: the one chosen ('none': no cluster), the one
+    the bot had proposed, and whether the visitor picked another."""
+    proposed = tracker.get_slot("route_cluster")
+    return {"chosen_cluster": chosen, "proposed_cluster": proposed, "cluster_overridden": chosen != proposed}
+
+
 def reroute(said: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
     """Route again from the visitor's correction; the cluster it names, or the one its words fit. When neither
     is clear, the cluster is asked again (the list of clusters)."""
@@ -89,7 +96,7 @@ def reroute(said: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> di
     slots = {"cluster": cluster_id, "route_cluster": cluster_id, "route_score": None, "route_runner_up": None,
              "route_reason": "the visitor corrected the routing", **advisor_slots(tracker, cluster_id)}
     say(dispatcher, "route.rerouted", language(tracker), cluster=cluster.name, full_name=cluster.full_name,
-        advisor=slots["advisor_name"])
+        advisor=slots["advisor_name"], meta=chosen_meta(tracker, cluster_id))
     return slots
 
 
@@ -111,7 +118,7 @@ def propose(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         buttons.append(cluster_button(runner_up.id, full_title(runner_up)))
     buttons += [{"title": text("route.other_button", lang), "payload": "/deny"}, none]
     params = {"cluster": proposed.name, "full_name": proposed.full_name, "because": because,
-              "advisor": tracker.get_slot("advisor_name")}
+              "advisor": tracker.get_slot("advisor_name"), "meta": {"proposed_cluster": proposed.id}}
     if runner_up is not None:
         say(dispatcher, "ask.cluster.proposed_close", lang, buttons=buttons, runner_up=runner_up.name,
             runner_up_full_name=runner_up.full_name, **params)
@@ -143,5 +150,5 @@ def choose_cluster(value: Any, dispatcher: CollectingDispatcher, tracker: Tracke
     if cluster and cluster.id != tracker.get_slot("route_cluster"):
         slots.update(route_reason="the visitor chose this cluster", route_score=None, route_cluster=cluster.id)
     where = text("route.where.cluster", lang, cluster=cluster.name) if cluster else text("route.where.general", lang)
-    say(dispatcher, "route.chosen", lang, advisor=slots["advisor_name"], where=where)
+    say(dispatcher, "route.chosen", lang, advisor=slots["advisor_name"], where=where, meta=chosen_meta(tracker, choice))
     return {"cluster": choice, **slots}

@@ -17,7 +17,7 @@ SAID = re.compile(r"\b(?:say\(dispatcher,|text\()\s*f?\"([\w.{}]+)\"")
 
 def keys_in_code() -> set[str]:
     found = set()
-    for path in [*(ROOT / "actions").glob("*.py"), ROOT / "firststop" / "channel.py"]:
+    for path in [*(ROOT / "actions").glob("*.py"), ROOT / "server" / "channel.py"]:
         found |= set(SAID.findall(path.read_text(encoding="utf-8")))
     return found
 

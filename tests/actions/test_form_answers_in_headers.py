@@ -21,15 +21,17 @@ INJECTION = "Acme SA\r\nBcc: everyone@example.org\n\x00\x1b[2J\u2028Cc: x@exampl
 
 
 @pytest.mark.parametrize("slot, typed, kept", [
-    ("name", "Jane\r\nBcc: everyone@example.org", "Jane Bcc: everyone@example.org"),
-    ("name", "My name is\nJane\tDoe\x07", "Jane Doe"),
-    ("organisation", INJECTION, "Acme SA Bcc: everyone@example.org [2J Cc: x@example.org"),
-    ("organisation", "  Orbit\u0085SARL \x7f", "Orbit SARL"),
-    ("phone", "+352 43\n62 63-1", "+352 43 62 63-1"),
+    # An address typed with a name is the e-mail, never part of the name (issue 14).
+    ("name", "Jane\r\nBcc: everyone@example.org", {"name": "Jane Bcc", "email": "everyone@example.org"}),
+    ("name", "My name is\nJane\tDoe\x07", {"name": "Jane Doe"}),
+    ("organisation", INJECTION, {"organisation": "Acme SA Bcc", "email": "everyone@example.org"}),
+    ("organisation", "  Orbit\u0085SARL \x7f", {"organisation": "Orbit SARL"}),
+    ("phone", "+352 43\n62 63-1", {"phone": "+352 43 62 63-1"}),
 ])
 def test_the_form_keeps_one_line_without_control_characters(slot, typed, kept):
     validate = getattr(ValidateContactForm(), f"validate_{slot}")
-    assert validate(typed, CollectingDispatcher(), tracker({}), {}) == {slot: kept}
+    slots = validate(typed, CollectingDispatcher(), tracker({}), {})
+    assert {field: slots[field] for field in kept} == kept
 
 
 def test_a_hand_off_with_a_line_break_typed_in_the_organisation_reaches_the_advisor(actions_db, smtp_server):
@@ -44,7 +46,7 @@ def test_a_hand_off_with_a_line_break_typed_in_the_organisation_reaches_the_advi
     connect = sender.smtp_factory("127.0.0.1", smtp_server.port, "none", "", "", 5)
     assert sender.deliver_due(session_factory(actions_db), connect, "FirstStop <f@example.org>", 3) == {"sent": 1}
     (recipients, mail), = smtp_server.handler.messages
-    assert mail["Subject"] == "New enquiry — General — Acme SA Bcc: everyone@example.org [2J Cc: x@example.org"
+    assert mail["Subject"] == "New enquiry — General — Acme SA Bcc"
     assert mail["Bcc"] is None and mail["Cc"] is None and recipients == [mail["To"]]
     with session_factory(actions_db)() as session:
         assert session.scalars(select(OutboxMessage.status)).all() == ["sent"]

@@ -1,0 +1,169 @@
+"""Contact details in one message, whatever step asked (issue 14): an e-mail address, a phone number, a name after
+"I'm" or "my name is", an organisation after "from", "I work for" or "the company is called" (EN, FR, DE, LB), with a
+correction's own words taken off ("sorry, typo -", "…, not Klein Transports"). Pure: it reads text, never a tracker."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from actions.commands import FIELD_WORDS
+from handoff.compose import single_line
+
+EMAIL = re.compile(r"[^\s<>,;:()\"'«»]+@[^\s<>,;:()\"'«»]+\.[^\s<>,;:()\"'«».]+")
+PHONE = re.compile(r"(?<![\w+])(?:\+|00)\d[\d\s./()-]{5,}\d")
+NUMBER = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d\s./()-]{4,}\d")
+# Words that open a correction ("sorry, typo - my name is John Muller", "pardon, mon e-mail c'est …").
+CORRECTING = re.compile(
+    r"^\s*(?:(?:sorry|oops|wait|hold on|actually|correction|typo|my (?:mistake|bad)|i made a (?:mistake|typo)|"
+    r"pardon|d[ée]sol[ée]e?|oups|en fait|excusez-moi|entschuldigung|entschuldige|moment|korrektur|tippfehler|"
+    r"eigentlich|ups|no|non|nein|ok|so|well)\b[\s,.:;!–—-]*)+", re.I)
+NEGATED = re.compile(r"(?:,\s*|\s+)(?:and )?(?:not|pas|et non|nicht|net|rather than|instead of|au lieu de|statt|anstatt)"
+                     r"\s+.*$", re.I)
+_STRONG_NAME = (r"my name is|my name's|my full name is|name is|name:|call me|je m'appelle|mon nom est|mon nom c'est|"
+                r"mon nom,? c'est|moi c'est|mein name ist|mein name lautet|ich hei(?:ß|ss)e|ech heeschen|m[äa]in numm ass")
+_WEAK_NAME = r"i am|i'm|this is|here is|je suis|ich bin|hier ist|ech sinn"
+NAME_MARK = re.compile(rf"(?:^|(?<=[\s,.;:!(]))(?P<mark>{_STRONG_NAME}|{_WEAK_NAME})\s+", re.I)
+_STRONG_ORG = (r"(?:my|our|the) (?:company|organi[sz]ation|firm|start-?up|employer|business)(?:'s name)?"
+               r"(?: is(?: actually)?(?: called| named)?| name is| called|:)|company(?: name)?:|organi[sz]ation:|"
+               r"i work (?:for|at|with)|i'm with|i am with|i represent|"
+               r"je travaille (?:chez|pour)|(?:mon|ma|notre|l'|la|le) ?(?:entreprise|soci[ée]t[ée]|organisation|organisme|"
+               r"start-?up|bo[iî]te)(?: s'appelle| est| c'est|,? c'est|:)|"
+               r"ich arbeite (?:bei|f[üu]r)|(?:meine|unsere|die) (?:firma|organisation|gesellschaft)(?: hei(?:ß|ss)t| ist| lautet|:)|"
+               r"(?:mein|unser|das) unternehmen(?: hei(?:ß|ss)t| ist| lautet|:)|ech schaffen (?:bei|fir)|"
+               r"(?:eis|m[äa]i) (?:firma|betrib) (?:heescht|ass)")
+ORG_MARK = re.compile(rf"(?:^|(?<=[\s,.;:!(]))(?P<mark>{_STRONG_ORG})\s+", re.I)
+# After a name: "Luc Hoffmann from SkyDrop", "de SkyDrop", "von SkyDrop", "bei SkyDrop".
+AFTER_NAME = re.compile(r"^[\s,]*(?:from|at|with|of|de|d'|chez|von|vom|bei|vun|aus)\s*(?=\S)", re.I)
+_ROLES = (r"ceo|cto|coo|cfo|founder|co-?founder|director|manager|owner|head|president|fondateur|fondatrice|directeur|"
+          r"directrice|g[ée]rante?|gr[üu]nder(?:in)?|mitgr[üu]nder(?:in)?|gesch[äa]ftsf[üu]hrer(?:in)?|inhaber(?:in)?|"
+          r"leiter(?:in)?|student(?:in)?|[ée]tudiante?|researcher|chercheuse?|forscher(?:in)?|engineer|ing[ée]nieure?|"
+          r"ingenieur(?:in)?")
+ROLE_WORD = re.compile(_ROLES, re.I)
+ROLE = re.compile(rf"^(?:the |a |an |le |la |der |die )?(?:{_ROLES})\b(?: of \w+)?\s+(?:of|at|de|chez|von|bei)\s+", re.I)
+PREPOSITIONS = {"from", "at", "with", "of", "de", "chez", "von", "vom", "bei", "vun", "aus"}
+STOP = re.compile(r"(?=[,;!?()\n]|\.\s|\.$|\s[-–—]\s|\s(?:and|et|und|an|but|mais|aber)\s|$)", re.I)
+PARTICLES = {"de", "du", "des", "da", "di", "van", "von", "der", "den", "la", "le", "del", "dos", "ter", "zu", "y"}
+NOT_NAMES = {"here", "there", "interested", "looking", "from", "with", "at", "the", "a", "an", "not", "also", "just",
+             "sure", "happy", "glad", "fine", "ok", "okay", "sorry", "new", "back", "still", "currently"}
+# What is left of "my e-mail is actually …" once the address is taken: no answer to anything.
+LEAD_IN = re.compile(rf"^(?:(?:my|the|mon|ma|meine?|die|m[ée]ng|m[äa]in)\s+)?(?:{'|'.join(FIELD_WORDS.values())})"
+                     r"(?:\s+(?:is|was|should be|c'est|est|ist|lautet|ass|war))?"
+                     r"(?:\s+(?:actually|really|now|en fait|plut[ôo]t|eigentlich|richtig))?$", re.I)
+PLACES = {"luxembourg", "luxemburg", "lëtzebuerg", "belgium", "belgique", "belgien", "france", "frankreich",
+          "germany", "allemagne", "deutschland", "esch", "kirchberg", "metz", "trier", "arlon", "europe", "abroad"}
+
+
+@dataclass(frozen=True)
+class Details:
+    """What a message says of the contact fields: `found` (field → value, each marked or recognisable), the
+    unmarked parts left over in order (`rest`), and whether it opened as a correction."""
+
+    found: dict[str, str]
+    rest: tuple[str, ...]
+    correcting: bool
+
+
+def _value(text: str, start: int) -> tuple[str, int]:
+    """The phrase from `start` up to the next separator, and where it ends."""
+    end = STOP.search(text, start).start()
+    return text[start:end].strip(" .'\""), end
+
+
+def _name_words(text: str, strong: bool) -> str:
+    """The name at the start of `text`: capitalised words (any words after an explicit 'my name is'), up to five,
+    a particle inside a name kept ('Charles de Gaulle'), stopping before 'from/de/von …'."""
+    taken: list[str] = []
+    for word in re.split(r"\s+", text.strip()):
+        bare = word.strip(",.;:!?()\"'")
+        if not bare or not re.fullmatch(r"[^\W\d_][\w'’.-]*", bare) or len(taken) >= 5:
+            break
+        lowered = bare.lower()
+        if taken and lowered in PREPOSITIONS and (lowered not in PARTICLES or len(taken) >= 2):
+            break
+        if lowered in NOT_NAMES or ROLE_WORD.fullmatch(lowered) or (not strong and not bare[0].isupper() and lowered not in PARTICLES):
+            break
+        if not taken and lowered in PARTICLES and not strong:
+            break
+        taken.append(bare)
+        if word != bare and word[-1] in ",.;:!?)":
+            break
+    while taken and taken[-1].lower() in PARTICLES:
+        taken.pop()
+    return " ".join(taken)
+
+
+def _organisation(text: str, strong: bool) -> str:
+    """The organisation at the start of `text` (a weakly marked one must start with a capital or a digit)."""
+    value, _ = _value(text, 0)
+    value = NEGATED.sub("", value).strip(" .'\"")
+    if not value or len(value.split()) > 8 or (not strong and not (value[0].isupper() or value[0].isdigit())):
+        return ""
+    return "" if value.lower() in PLACES else value
+
+
+def read_details(said: str, asked: str | None = None) -> Details:
+    """The contact details in `said`, typed while the form asked for `asked` (None: before the form asked). At the
+    need or description step an address or number counts only when the message names its field ('my e-mail is')
+    or opens as a correction, since a need may mention someone else's."""
+    text = single_line(str(said or ""))
+    opening = CORRECTING.match(text)
+    correcting = bool(opening and opening.group(0).strip(" ,.:;!–—-").lower() not in ("ok", "so", "well", "no", "non",
+                                                                                        "nein"))
+    text = text[opening.end():] if opening else text
+    found: dict[str, str] = {}
+    spans: list[tuple[int, int]] = []
+    free = asked not in ("need", "project_description")
+    email = EMAIL.search(text)
+    if email and (free or correcting or re.search(rf"\b(?:{FIELD_WORDS['email']})\b", text[:email.start()], re.I)):
+        found["email"] = email.group(0).rstrip(".")
+        spans.append(email.span())
+    phone = (NUMBER if asked == "phone" else PHONE).search(text)
+    phone_named = phone and re.search(rf"\b(?:{FIELD_WORDS['phone']})\b", text[:phone.start()], re.I)
+    if phone and (free or correcting or phone_named) and (phone_named or asked == "phone" or phone.group(0)[0] in "+0"):
+        found["phone"] = phone.group(0).strip()
+        spans.append(phone.span())
+    for mark in NAME_MARK.finditer(text):
+        strong = bool(re.fullmatch(_STRONG_NAME, mark.group("mark"), re.I))
+        after = text[mark.end():]
+        role = ROLE.match(after)
+        if role:  # "I'm the founder of SkyDrop"
+            organisation = _organisation(after[role.end():], True)
+            if organisation:
+                found.setdefault("organisation", organisation)
+                spans.append((mark.start(), mark.end() + role.end() + len(organisation)))
+            continue
+        name = _name_words(after, strong or asked == "name")
+        if not name or "name" in found:
+            continue
+        end = mark.end() + after.index(name.split()[0]) + len(name)
+        found["name"] = name
+        tail = AFTER_NAME.match(text[end:])
+        if tail:
+            organisation = _organisation(text[end + tail.end():], False)
+            if organisation:
+                found.setdefault("organisation", organisation)
+                end = text.index(organisation, end) + len(organisation)
+        spans.append((mark.start(), end))
+    if "organisation" not in found:
+        for mark in ORG_MARK.finditer(text):
+            after = text[mark.end():]
+            organisation = _organisation(after, True)
+            if organisation:
+                found["organisation"] = organisation
+                spans.append((mark.start(), _value(text, mark.end())[1]))
+                break
+    return Details(found, _rest(text, spans), correcting)
+
+
+def _rest(text: str, spans: list[tuple[int, int]]) -> tuple[str, ...]:
+    """The parts of `text` outside `spans`, split at commas and semicolons, without joining words or negations."""
+    kept, at = [], 0
+    for start, end in sorted(spans):
+        kept.append(text[at:start] if start > at else "")
+        at = max(at, end)
+    kept.append(text[at:])
+    parts = re.split(r"[,;\n]|\s[-–—]\s|\.\s", " , ".join(kept))
+    cleaned = (re.sub(r"^(?:and|et|und|an|also|aussi|auch|but|mais|aber)\b\s*", "", p.strip(" .:!-–—"), flags=re.I)
+               for p in parts)
+    return tuple(p for p in (c.strip(" .:!") for c in cleaned)
+                 if p and not NEGATED.fullmatch(" " + p) and not LEAD_IN.match(p))
