@@ -168,12 +168,14 @@ def cached_knowledge(knowledge_dir: Path, cache_dir: Path, content: DatabaseCont
     The cache is a pickle, so it is loaded only from a file and folder that nobody else can write."""
     if content is not None:
         fingerprint, entries, clusters, advisors = content.load()
-        path = cache_dir / f"knowledge-{content_hash(knowledge_dir, fingerprint)}.pickle"
+        kind = "database"
+        path = cache_dir / f"knowledge-{kind}-{content_hash(knowledge_dir, fingerprint)}.pickle"
 
         def build() -> Knowledge:
             return build_knowledge(entries, clusters, advisors, load_synonyms(knowledge_dir / "synonyms.yml"))
     else:
-        path = cache_dir / f"knowledge-{content_hash(knowledge_dir)}.pickle"
+        kind = "files"
+        path = cache_dir / f"knowledge-{kind}-{content_hash(knowledge_dir)}.pickle"
 
         def build() -> Knowledge:
             return load_knowledge(knowledge_dir)
@@ -197,8 +199,9 @@ def cached_knowledge(knowledge_dir: Path, cache_dir: Path, content: DatabaseCont
     except OSError as error:  # a folder we may not write: serve the knowledge uncached
         log.warning("could not write the knowledge cache %s: %s", path, error)
         return knowledge
-    for old in cache_dir.glob("knowledge-*.pickle"):
-        if old != path:
+    other = "files" if kind == "database" else "database"
+    for old in cache_dir.glob("knowledge-*.pickle"):  # the other kind's stays: the stack and the actions use both
+        if old != path and not old.name.startswith(f"knowledge-{other}-"):
             old.unlink(missing_ok=True)
     return knowledge
 

@@ -126,7 +126,7 @@ def test_a_knowledge_cache_others_could_have_written_is_never_loaded(tmp_path):
     cache = tmp_path / "cache"
     cache.mkdir()
     cache.chmod(0o777)  # a folder anyone may write to
-    planted = cache / f"knowledge-{content_hash(settings.knowledge_dir)}.pickle"
+    planted = cache / f"knowledge-files-{content_hash(settings.knowledge_dir)}.pickle"
     marker = tmp_path / "pwned"
     planted.write_bytes(pickle.dumps(_Planted(str(marker))))
     knowledge = cached_knowledge(settings.knowledge_dir, cache)
