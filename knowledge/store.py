@@ -162,6 +162,11 @@ def trusted_file(path: Path) -> bool:
     return True
 
 
+# The build of each kind ("files", "database") this process holds last, with its cache path: loading the
+# pickle takes seconds, and the tests' and the worker's stores ask for the same version again and again.
+_held: dict[str, tuple[Path, Knowledge]] = {}
+
+
 def cached_knowledge(knowledge_dir: Path, cache_dir: Path, content: DatabaseContent | None = None) -> Knowledge:
     """The knowledge for the files as they are (or for the database's published `content`), from the cache when it
     was built before (building fits the retrieval model, a few seconds; loading the cache takes well under one).
@@ -179,6 +184,17 @@ def cached_knowledge(knowledge_dir: Path, cache_dir: Path, content: DatabaseCont
 
         def build() -> Knowledge:
             return load_knowledge(knowledge_dir)
+    held = _held.get(kind)
+    if held is not None and held[0] == path:  # this process loaded or built this very version already
+        return held[1]
+    knowledge = _load_or_build(path, kind, build)
+    _held[kind] = (path, knowledge)
+    return knowledge
+
+
+def _load_or_build(path: Path, kind: str, build) -> Knowledge:
+    """The pickle at `path` if it may be trusted, else `build()`, written there (older builds of `kind` removed)."""
+    cache_dir = path.parent
     try:
         if not trusted_file(path):
             raise PermissionError("owned by another user or writable by others; not loaded")
