@@ -8,12 +8,16 @@ import pytest
 
 from firststop.settings import get_settings
 from launch import stack as stacks
+from members import schema
 from tests.conftest import RunningStack
 
 
 @pytest.fixture
-def own_knowledge_stack(model_path, tmp_path, db_url):
-    """A Rasa server and an action server reading a copy of knowledge/ that the test may edit."""
+def own_knowledge_stack(model_path, tmp_path, empty_db_url):
+    """A Rasa server and an action server reading a copy of knowledge/ that the test may edit (on a database
+    whose content editor was never seeded, so the files are the content)."""
+    db_url = empty_db_url
+    schema.prepare_database(db_url)
     knowledge = tmp_path / "knowledge"
     shutil.copytree(get_settings().knowledge_dir, knowledge, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     ports = stacks.Ports.free(smtp=False)
