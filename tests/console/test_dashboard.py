@@ -9,7 +9,7 @@ import time
 from members.models import FlaggedMessage, VisitorFeedback
 from members.seed import add_enquiry, add_events, bot_event, user_event
 from tests.console.conftest import XSS, index_round
-from tests.console.turns import answered_turn, keyed
+from tests.console.turns import answered_turn
 
 
 def svg_titles(html: str, chart_id: str) -> list[str]:
@@ -37,15 +37,16 @@ def test_answered_not_sure_out_of_scope_and_handed_off_are_told_apart_in_any_lan
         answered_turn(session, "c-answered", "how do I apply", "rd-funding", at=now - 60)
         add_events(session, [
             user_event("c-unsure", "Förderung für Teleportation?", "ask_question", 0.6, at=now - 50),
-            keyed(bot_event("c-unsure", "Ich bin nicht sicher, ob ich die Antwort habe.", at=now - 49), "answer.unsure"),
+            bot_event("c-unsure", "Ich bin nicht sicher, ob ich die Antwort habe.", at=now - 49,
+                metadata={"text_key": "answer.unsure"}),
             user_event("c-off", "quel temps fait-il demain ?", "out_of_scope", 0.9, at=now - 40),
-            keyed(bot_event("c-off", "Désolé, cela dépasse ce que je peux faire.", at=now - 39), "out_of_scope"),
+            bot_event("c-off", "Désolé, cela dépasse ce que je peux faire.", at=now - 39, metadata={"text_key": "out_of_scope"}),
             user_event("c-hello", "moien", "greet", 0.9, at=now - 30),
-            keyed(bot_event("c-hello", "Moien!", at=now - 29), "greet"),
+            bot_event("c-hello", "Moien!", at=now - 29, metadata={"text_key": "greet"}),
         ])
         answered_turn(session, "c-handed", "can someone call me", "advisor-meeting", at=now - 20)
-        add_events(session, [keyed(bot_event("c-handed", "Merci ! J'ai transmis votre demande.", at=now - 10),
-                                   "logged.mailed")])
+        add_events(session, [bot_event("c-handed", "Merci ! J'ai transmis votre demande.", at=now - 10,
+            metadata={"text_key": "logged.mailed"})])
     index_round(db)
     html = logged_in.get("/console/dashboard").get_data(as_text=True)
     assert ("5 conversations: 1 handed off to a person (20%), 1 bot not sure (20%), 1 out of scope (20%), "
@@ -91,8 +92,8 @@ def test_questions_the_bot_could_not_answer_most_asked_first(logged_in, seeded, 
             add_events(session, [
                 user_event(f"c-again-{n}", "Can I get money for a quantum teleportation prototype?", "ask_question", 0.3,
                            at=now - 50 + n),
-                keyed(bot_event(f"c-again-{n}", "I'm not sure I have the answer to that.", at=now - 49 + n),
-                      "answer.unsure"),
+                bot_event(f"c-again-{n}", "I'm not sure I have the answer to that.", at=now - 49 + n,
+                    metadata={"text_key": "answer.unsure"}),
             ])
     index_round(db)
     html = logged_in.get("/console/dashboard").get_data(as_text=True)

@@ -17,7 +17,7 @@ from members.models import ContentItem, FlaggedMessage, VisitorFeedback
 from members.seed import add_enquiry, add_events, bot_event, user_event
 from members.transcripts import events
 from tests.console.conftest import ADVISOR, XSS, index_round, post
-from tests.console.turns import answered_turn, keyed, seed_content, slot_event
+from tests.console.turns import answered_turn, seed_content, slot_event
 
 
 def event_ids(db, conversation_id: str, type_name: str = "user") -> list[int]:
@@ -164,7 +164,7 @@ def test_a_wrong_cluster_becomes_an_example_of_the_right_cluster(logged_in, db):
         add_events(session, [
             slot_event("c-route", "language", "de", now - 1),
             user_event("c-route", "wir beschichten Implantate für Kliniken", "describe_project", 0.9, at=now),
-            keyed(bot_event("c-route", "Das klingt nach SurfMat.", at=now + 1), "ask.cluster.proposed"),
+            bot_event("c-route", "Das klingt nach SurfMat.", at=now + 1, metadata={"text_key": "ask.cluster.proposed"}),
             slot_event("c-route", "route_cluster", "surfmat", now + 1),
         ])
     event_id = event_ids(db, "c-route")[0]
@@ -223,9 +223,9 @@ def test_the_queue_lists_not_sure_in_any_language_low_confidence_and_thumbs_down
     with db.begin() as session:
         add_events(session, [
             user_event("c-fr-unsure", "subvention pour la téléportation", "ask_question", 0.7, at=now - 30),
-            keyed(bot_event("c-fr-unsure", "Je ne suis pas sûr d'avoir la réponse.", at=now - 29), "answer.unsure"),
+            bot_event("c-fr-unsure", "Je ne suis pas sûr d'avoir la réponse.", at=now - 29, metadata={"text_key": "answer.unsure"}),
             user_event("c-low", "blorf wibble", "greet", 0.31, at=now - 20),
-            keyed(bot_event("c-low", "Bonjour !", at=now - 19), "greet"),
+            bot_event("c-low", "Bonjour !", at=now - 19, metadata={"text_key": "greet"}),
         ])
         answered_turn(session, "c-down", "how do I apply for aid", "rd-funding", at=now - 10)
     with db() as session:

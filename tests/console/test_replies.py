@@ -35,10 +35,7 @@ def slot_event(sender_id: str, name: str, value, at: float) -> dict:
 
 def keyed_bot_event(sender_id: str, text: str, key: str, at: float, buttons=()) -> dict:
     """A bot message with its catalogue key in the metadata, as actions.asks.say() sends it."""
-    row = bot_event(sender_id, text, buttons, at=at)
-    data = json.loads(row["data"])
-    data["metadata"] = {"text_key": key, "language": "en"}
-    return {**row, "data": json.dumps(data)}
+    return bot_event(sender_id, text, buttons, at=at, metadata={"text_key": key, "language": "en"})
 
 
 @pytest.fixture

@@ -10,13 +10,6 @@ from members import content_store
 from members.seed import add_events, bot_event, user_event
 
 
-def keyed(row: dict, text_key: str, **metadata) -> dict:
-    """A bot message row with its catalogue key (and more metadata) as the actions send it."""
-    data = json.loads(row["data"])
-    data["metadata"] = {"text_key": text_key, **metadata}
-    return {**row, "data": json.dumps(data)}
-
-
 def slot_event(sender: str, name: str, value, at: float) -> dict:
     """An `events` row for a slot an action set."""
     data = {"event": "slot", "timestamp": at, "name": name, "value": value}
@@ -37,7 +30,7 @@ def answered_turn(session, sender: str, question: str, entry: str, at: float | N
     add_events(session, [
         slot_event(sender, "language", language, at - 1),
         user_event(sender, question, "ask_question", confidence, at=at),
-        keyed(bot_event(sender, f"The answer of {entry}.\n\nSource: [Guichet](https://guichet.lu) · checked on 1 May",
-                        at=at + 1), "answer.source"),
+        bot_event(sender, f"The answer of {entry}.\n\nSource: [Guichet](https://guichet.lu) · checked on 1 May",
+                        at=at + 1, metadata={"text_key": "answer.source"}),
         slot_event(sender, "last_topic", entry, at + 1),
     ])
