@@ -14,7 +14,7 @@ from server.action_server import block_tensorflow
 
 block_tensorflow()  # before spaCy is imported: its thinc would import TensorFlow for nothing (seconds, 450 MB)
 
-from eval.run import SUBSETS, TARGETS, held_out, score_answers, score_routing  # noqa: E402
+from eval.run import SUBSETS, TARGETS, held_out, print_misses, score_answers, score_routing  # noqa: E402
 from firststop.settings import get_settings  # noqa: E402
 from knowledge import retrieval  # noqa: E402
 from knowledge.content import load_clusters, load_entries  # noqa: E402
@@ -128,13 +128,7 @@ def print_tuning(languages: tuple[str, ...], show_misses: bool) -> None:
         print(_line(f"'{tag}' top-1 (of n)", {x: None if s is None else f"{s.top1:.3f} ({s.enquiries})"
                                               for x, s in scores.items()}))
     if show_misses:
-        for x in languages:
-            for text, expect, got in answers[x].misses:
-                print(f"  {x} answer miss: {text!r}: expected {expect}, got {got}")
-            for text, got in answers[x].false_answers:
-                print(f"  {x} answered off-topic: {text!r} -> {got}")
-            for text, expect, got in routing[x].misses:
-                print(f"  {x} routing miss: {text!r}: expected {expect}, got {got}")
+        print_misses(languages, answers, routing)
 
 
 def main(argv: list[str]) -> int:

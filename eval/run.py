@@ -193,6 +193,17 @@ def _row(label: str, values: list, target: str = "") -> str:
     return f"  {label:<28}" + "  ".join(_cell(v) for v in values) + (f"    target {target}" if target else "")
 
 
+def print_misses(languages, answers, routing) -> None:
+    """Each question answered wrongly, each off-topic question answered, each enquiry routed wrongly."""
+    for language in languages:
+        for text, expect, got in answers[language].misses:
+            print(f"  {language} answer miss: {text!r}: expected {expect}, got {got}")
+        for text, got in answers[language].false_answers:
+            print(f"  {language} answered out-of-scope: {text!r} → {got}")
+        for text, expect, got in routing[language].misses:
+            print(f"  {language} routing miss: {text!r}: expected {expect}, got {got}")
+
+
 def main(argv: list[str]) -> int:
     """Score every language and print the table; `--misses` lists the misses too."""
     warnings.filterwarnings("ignore")  # Rasa's and TensorFlow's deprecation notices are not ours to show
@@ -245,13 +256,7 @@ def main(argv: list[str]) -> int:
         print(_row("out-of-scope, honest", [pipeline[x]["not sure"] for x in languages]))
         print(_row("projects, routed correctly", [pipeline[x]["routed"] for x in languages]))
     if show_misses:
-        for language in languages:
-            for text, expect, got in answers[language].misses:
-                print(f"  {language} answer miss: {text!r}: expected {expect}, got {got}")
-            for text, got in answers[language].false_answers:
-                print(f"  {language} answered out-of-scope: {text!r} → {got}")
-            for text, expect, got in routing[language].misses:
-                print(f"  {language} routing miss: {text!r}: expected {expect}, got {got}")
+        print_misses(languages, answers, routing)
     print(f"({time.monotonic() - started:.1f} s)")
     return 0
 
