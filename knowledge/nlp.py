@@ -1,4 +1,5 @@
-"""The project's spaCy pipelines (EN, FR, DE, LB): blank language, lookup lemmas, an EntityRuler built from knowledge/."""
+"""The project's spaCy pipelines (EN, FR, DE, LB): blank language, lookup lemmas, the cluster terms of knowledge/ as
+entities."""
 from __future__ import annotations
 
 import re
@@ -6,6 +7,7 @@ import unicodedata
 from functools import cache
 
 from spacy.language import Language
+from spacy.tokens import Span
 
 from knowledge.content import ClusterInfo
 
@@ -154,8 +156,64 @@ def term_patterns(clusters: list[ClusterInfo], nlp) -> list[dict]:
             continue
         seen.add(key)
         patterns.append({"label": TERM_LABELS.get(kind, "CLUSTER"), "phrase": term.lower(), "id": cluster.id,
-                         "kind": kind, "key": key, "doc": doc})
+                         "kind": kind, "key": key, "norms": tuple(t.norm_ for t in doc)})
     return patterns
+
+
+class TermMatcher:
+    """Every occurrence of a cluster term in a doc, overlaps included: a term is the tuple of its tokens' NORMs.
+
+    Plain dicts where spaCy's PhraseMatcher keeps a Doc per term: the knowledge cache pickles about 12,000 terms,
+    and unpickling as many Docs took seconds in every process that loads the knowledge.
+    """
+
+    def __init__(self, keys: list[tuple[str, ...]]) -> None:
+        self.numbers: dict[tuple[str, ...], int] = {}
+        for number, key in enumerate(keys):
+            self.numbers.setdefault(key, number)
+        self.longest = max(map(len, self.numbers), default=0)
+
+    def __call__(self, doc) -> list[tuple[int, int, int]]:
+        """(term number, start, end) for every term in `doc`, by start then length."""
+        norms = [token.norm_ for token in doc]
+        found = []
+        for start in range(len(norms)):
+            for end in range(start + 1, min(start + self.longest, len(norms)) + 1):
+                number = self.numbers.get(tuple(norms[start:end]))
+                if number is not None:
+                    found.append((number, start, end))
+        return found
+
+
+class ClusterTerms:
+    """Marks the cluster terms in a doc as entities (label: the term's kind; ent_id: its cluster): the longest
+    first, then the earliest, none overlapping, as spaCy's EntityRuler would. build_pipeline hands over the terms."""
+
+    def __init__(self) -> None:
+        self.matcher = TermMatcher([])
+        self.labels: list[str] = []
+        self.clusters: list[str] = []
+
+    def set_terms(self, patterns: list[dict]) -> None:
+        self.matcher = TermMatcher([p["norms"] for p in patterns])
+        self.labels = [p["label"] for p in patterns]
+        self.clusters = [p["id"] for p in patterns]
+
+    def __call__(self, doc):
+        taken: set[int] = set()
+        entities = []
+        for number, start, end in sorted(self.matcher(doc), key=lambda m: (m[1] - m[2], m[1])):
+            if taken.isdisjoint(range(start, end)):
+                taken.update(range(start, end))
+                entities.append(Span(doc, start, end, label=self.labels[number], span_id=self.clusters[number]))
+        doc.ents = sorted(entities, key=lambda span: span.start)
+        return doc
+
+
+@Language.factory("cluster_terms")
+def make_cluster_terms(nlp, name):
+    """The component; build_pipeline hands it the terms."""
+    return ClusterTerms()
 
 
 def build_pipeline(clusters: list[ClusterInfo], language: str = "en"):
@@ -171,9 +229,7 @@ def build_pipeline(clusters: list[ClusterInfo], language: str = "en"):
     norms.table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
     norms.nouns = language in ("de", "lb")
     norms.plurals = language in ("en", "fr")
-    patterns = [{"label": p["label"], "pattern": p["phrase"], "id": p["id"]} for p in term_patterns(clusters, nlp)]
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "NORM"})
-    ruler.add_patterns(patterns)
+    nlp.add_pipe("cluster_terms").set_terms(term_patterns(clusters, nlp))
     return nlp
 
 

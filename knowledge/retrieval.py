@@ -3,7 +3,7 @@
 There is one index per language. Each entry's example questions, title and tags (in the index's
 language when the entry is translated, and in English too: visitors mix languages, and an entry
 without a translation must still be found) are turned into features by the language's spaCy
-pipeline (lemmas and the domain entities of the EntityRuler) plus character n-grams for typos and
+pipeline (lemmas and the cluster terms marked as entities) plus character n-grams for typos and
 word forms the lemma table lacks, and a small logistic regression is fitted on them when the
 content is loaded (about a second). A question is answered when the classifier is confident AND
 most of its content words are words the knowledge base knows: questions about apartments or

@@ -18,10 +18,18 @@ import yaml
 from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from spacy.matcher import PhraseMatcher
 
 from knowledge.content import AdvisorInfo, Advisors, ClusterInfo
-from knowledge.nlp import TERM_LABELS, build_pipeline, cluster_terms, fold, lemmas, split_compound, term_patterns
+from knowledge.nlp import (
+    TERM_LABELS,
+    TermMatcher,
+    build_pipeline,
+    cluster_terms,
+    fold,
+    lemmas,
+    split_compound,
+    term_patterns,
+)
 
 CLUSTERS_FILE = Path(__file__).resolve().parent / "clusters.yml"
 ROUTING_LANGUAGES = ("en", "fr", "de")
@@ -141,11 +149,10 @@ class _Reader:
 
     def __init__(self, clusters: list[ClusterInfo], nlp) -> None:
         self.nlp = nlp
-        self.matcher = PhraseMatcher(nlp.vocab, attr="NORM")
         self.patterns = term_patterns(clusters, nlp)
+        self.matcher = TermMatcher([pattern["norms"] for pattern in self.patterns])
         self.parts: dict[str, tuple[str, str]] = {}
-        for number, pattern in enumerate(self.patterns):
-            self.matcher.add(str(number), [pattern.pop("doc")])
+        for pattern in self.patterns:
             if len(pattern["key"]) == 1 and len(pattern["key"][0]) >= 4:
                 self.parts[pattern["key"][0]] = (pattern["id"], pattern["label"])
         self.known = frozenset(self.parts)
@@ -157,11 +164,11 @@ class _Reader:
         original = text if len(text) == len(lowered) else lowered
         doc = self.nlp.make_doc(lowered)
         for name, component in self.nlp.pipeline:
-            if name != "entity_ruler":  # the router matches on its own, overlaps included
+            if name != "cluster_terms":  # the router matches on its own, overlaps included
                 doc = component(doc)
         found: list[_Found] = []
-        for match_id, start, end in self.matcher(doc):
-            pattern = self.patterns[int(self.nlp.vocab.strings[match_id])]
+        for number, start, end in self.matcher(doc):
+            pattern = self.patterns[number]
             span = doc[start:end]
             found.append(_Found(pattern["id"], pattern["label"], " ".join(pattern["key"]),
                                 original[span.start_char:span.end_char], start, end, TERM_WEIGHTS[pattern["label"]]))

@@ -118,19 +118,41 @@ class DatabaseContent(ABC):
         """A fingerprint of the published content, and its entries, clusters and advisors."""
 
 
+# The pipelines and the router for the clusters this process built or loaded last, by the clusters' hash: an edit
+# of the answers alone then rebuilds only the answer indexes (the pipelines and the router are most of a build).
+_by_clusters: dict[str, tuple[dict, Router]] = {}
+
+
+def _clusters_key(clusters: list[ClusterInfo]) -> str:
+    return hashlib.sha256(repr(clusters).encode()).hexdigest()
+
+
+def _remember_clusters(knowledge: Knowledge) -> None:
+    _by_clusters.clear()
+    _by_clusters[_clusters_key(knowledge.clusters)] = (
+        {language: index.nlp for language, index in knowledge.indexes.items()}, knowledge.router)
+
+
 def build_knowledge(entries: list[Entry], clusters: list[ClusterInfo], advisors: Advisors,
                     synonyms: Synonyms) -> Knowledge:
     """A pipeline and an answer index per language, and the router, for this content."""
-    pipelines = {language: build_pipeline(clusters, language) for language in LANGUAGES}
+    held = _by_clusters.get(_clusters_key(clusters))
+    if held is None:
+        pipelines = {language: build_pipeline(clusters, language) for language in LANGUAGES}
+        router = Router(clusters, pipelines)
+    else:
+        pipelines, router = held
     off_topic = load_off_topic()
-    return Knowledge(
+    knowledge = Knowledge(
         entries=entries,
         clusters=clusters,
         advisors=advisors,
         indexes={language: KnowledgeIndex(entries, pipelines[language], synonyms, off_topic, language)
                  for language in LANGUAGES},
-        router=Router(clusters, pipelines),
+        router=router,
     )
+    _remember_clusters(knowledge)
+    return knowledge
 
 
 def load_knowledge(knowledge_dir: Path) -> Knowledge:
@@ -189,6 +211,7 @@ def cached_knowledge(knowledge_dir: Path, cache_dir: Path, content: DatabaseCont
         return held[1]
     knowledge = _load_or_build(path, kind, build)
     _held[kind] = (path, knowledge)
+    _remember_clusters(knowledge)
     return knowledge
 
 

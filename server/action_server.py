@@ -2,7 +2,7 @@
 TensorFlow, with the knowledge loaded before the server answers its health check.
 
 spaCy imports thinc, and thinc imports TensorFlow whenever it is installed (Rasa installs it), although the
-project's pipeline (blank English, lookup lemmas, an EntityRuler) never uses it: that import alone costs
+project's pipeline (blank language, lookup lemmas, the cluster terms) never uses it: that import alone costs
 several seconds and about 450 MB per action server. Blocking it keeps the action server small, and loading
 the knowledge up front spares the first visitor a wait of several seconds.
 

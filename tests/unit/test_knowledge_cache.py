@@ -20,6 +20,7 @@ def test_the_files_build_and_the_database_build_do_not_evict_each_other(tmp_path
     builds = []
     monkeypatch.setattr(store, "load_knowledge", lambda directory: builds.append("files") or {"from": "files"})
     monkeypatch.setattr(store, "build_knowledge", lambda *a: builds.append("database") or {"from": "database"})
+    monkeypatch.setattr(store, "_remember_clusters", lambda knowledge: None)  # these stand-ins have no pipelines
     knowledge_dir = get_settings().knowledge_dir
     assert store.cached_knowledge(knowledge_dir, tmp_path) == {"from": "files"}
     assert store.cached_knowledge(knowledge_dir, tmp_path, Content("v1")) == {"from": "database"}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+import spacy
 
 from firststop.settings import get_settings
 from knowledge.content import load_clusters
@@ -106,3 +107,18 @@ def test_the_reason_uses_the_right_article_and_only_words_that_scored(router):
 def test_an_unknown_language_reads_as_english_and_luxembourgish_as_german(router):
     assert router.route("Software for hospitals", "xx").best.cluster.id == "biohealth"
     assert router.route("Mir bauen Ladesäulen fir Elektroautos", "lb").best.cluster.id == "autotec"
+
+
+def test_cluster_terms_are_marked_longest_first_and_never_overlap():
+    """As spaCy's EntityRuler marks them: the longest term wins, then the earliest; its cluster is the ent_id."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("cluster_terms").set_terms([
+        {"norms": ("engine",), "label": "PRODUCT", "id": "autotec"},
+        {"norms": ("search", "engine"), "label": "TECH", "id": "infocom"},
+        {"norms": ("engine", "parts"), "label": "PRODUCT", "id": "autotec"},
+        {"norms": ("drones",), "label": "PRODUCT", "id": "aerospace"},
+    ])
+    doc = nlp("a search engine for engine parts and drones")
+    assert [(e.text, e.label_, e.ent_id_) for e in doc.ents] == [
+        ("search engine", "TECH", "infocom"), ("engine parts", "PRODUCT", "autotec"), ("drones", "PRODUCT", "aerospace")]
+    assert [(e.text, e.ent_id_) for e in nlp("our engine").ents] == [("engine", "autotec")]
