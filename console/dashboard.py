@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from console import charts, review
+from members.enquiries import VISITOR_CHOSE_CLUSTER, VISITOR_CORRECTED_ROUTING
 from members.models import (
     Cluster,
     ConversationIndex,
@@ -75,8 +76,8 @@ OUTCOME_NAMES = {
     "handed off": "handed off to a person",
     "other": "no question answered",
 }
-# How actions/routes.py records on the enquiry that the visitor chose or named another cluster than the one proposed.
-VISITOR_REROUTED = ("the visitor chose this cluster", "the visitor corrected the routing")
+# How the actions record on the enquiry that the visitor chose or named another cluster than the one proposed.
+VISITOR_REROUTED = (VISITOR_CHOSE_CLUSTER, VISITOR_CORRECTED_ROUTING)
 
 
 def outcome():

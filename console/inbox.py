@@ -209,6 +209,7 @@ def page(session: Session, flt: InboxFilter, size: int, after: str | None = None
     key = tuple_(column, Enquiry.id)
     query = enquiries_query(flt, dialect).options(
         joinedload(Enquiry.contact).joinedload(Contact.organisation), joinedload(Enquiry.advisor),
+        joinedload(Enquiry.cluster),
     )
     backwards = decode_cursor(before) is not None and decode_cursor(after) is None
     boundary = decode_cursor(before if backwards else after)

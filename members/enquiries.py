@@ -124,6 +124,9 @@ class ClaimError(ValueError):
     """Staff asked for something a claim can't become (no such contact, an address already taken...)."""
 
 
+# The enquiry's route_reason when the visitor, not the router, settled the cluster (the console counts them).
+VISITOR_CHOSE_CLUSTER = "the visitor chose this cluster"
+VISITOR_CORRECTED_ROUTING = "the visitor corrected the routing"
 CONSENT_PURPOSE = "store contact details to answer the enquiry"
 # The activity line that keeps a claimed enquiry's consent until staff say whose it is (a Consent row needs a
 # contact, and the claimed contact is not to be touched); its detail is the notice version.
