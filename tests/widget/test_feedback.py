@@ -81,8 +81,9 @@ def test_thumbs_down_reply_and_transcript_end_to_end(page, advisor_page, stack, 
     expect(last_reply(page).locator("[data-vote=down]")).to_be_focused()
 
     conversation = session_id(page)
+    # The vote is stored first and its comment a moment later: wait for the comment, not for any row.
     assert eventually(lambda: _read(stack, select(VisitorFeedback.comment).where(
-        VisitorFeedback.conversation_id == conversation))) == ["It doesn't say how much I can get."]
+        VisitorFeedback.conversation_id == conversation)) == ["It doesn't say how much I can get."])
 
     send_and_wait(page, XSS)
 
