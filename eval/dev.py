@@ -3,7 +3,8 @@
 Held-out files in eval/ are never used here; tune on these numbers, report with `make eval`.
 `--grid` scores a grid of thresholds; `--languages fr,de` limits the languages.
 `--tuning` scores the tuning set in eval/tuning/ (questions and enquiries written apart from the
-content) the way eval/run.py scores the held-out files; `--misses` lists what it missed.
+content) the way eval/run.py scores the held-out files, with the whole pipeline (the trained Rasa model's intent,
+then retrieval or routing) when a model for the current bot data is in models/; `--misses` lists what it missed.
 """
 from __future__ import annotations
 
@@ -12,9 +13,20 @@ import sys
 
 from server.action_server import block_tensorflow
 
-block_tensorflow()  # before spaCy is imported: its thinc would import TensorFlow for nothing (seconds, 450 MB)
+if "--tuning" not in sys.argv:  # the tuning set's whole-pipeline rows load the Rasa model, which needs TensorFlow
+    block_tensorflow()  # before spaCy is imported: its thinc would import TensorFlow for nothing (seconds, 450 MB)
 
-from eval.run import SUBSETS, TARGETS, held_out, print_misses, score_answers, score_routing  # noqa: E402
+from eval.run import (  # noqa: E402
+    SUBSETS,
+    TARGETS,
+    bot_handling,
+    held_out,
+    parse_with_model,
+    print_misses,
+    score_answers,
+    score_pipeline,
+    score_routing,
+)
 from firststop.settings import get_settings  # noqa: E402
 from knowledge import retrieval  # noqa: E402
 from knowledge.content import load_clusters, load_entries  # noqa: E402
@@ -127,8 +139,38 @@ def print_tuning(languages: tuple[str, ...], show_misses: bool) -> None:
         scores = {x: score_routing(knowledge, subsets[x], x) if subsets[x] else None for x in languages}
         print(_line(f"'{tag}' top-1 (of n)", {x: None if s is None else f"{s.top1:.3f} ({s.enquiries})"
                                               for x, s in scores.items()}))
+    print_pipeline(knowledge, data, languages, show_misses)
     if show_misses:
         print_misses(languages, answers, routing)
+
+
+def print_pipeline(knowledge, data: dict, languages: tuple[str, ...], show_misses: bool) -> None:
+    """The whole pipeline's rows (the trained model's intent, then retrieval or routing, as the actions do):
+    the NLU's question-vs-project split is where a visitor loses most, and the k-fold figures can't show it."""
+    texts = [t for x in languages for t in [q["text"] for q in data[x]["questions"]] + data[x]["out_of_scope"]
+             + [e["text"] for e in data[x]["enquiries"]]]
+    intents = parse_with_model(list(dict.fromkeys(texts)))
+    if not intents:
+        print("  whole pipeline: no trained model for the current bot data (train it first, see eval/run.py)")
+        return
+    pipeline = {x: score_pipeline(knowledge, data[x], intents, x) for x in languages}
+    print("Whole pipeline (Rasa NLU intent, then retrieval or routing)")
+    print(_line("questions, right entry", {x: pipeline[x]["hit@1"] for x in languages}))
+    print(_line("projects, routed correctly", {x: pipeline[x]["routed"] for x in languages}))
+    if show_misses:
+        for x in languages:
+            print_pipeline_misses(knowledge, data[x], intents, x)
+
+
+def print_pipeline_misses(knowledge, data: dict, intents: dict[str, str], language: str) -> None:
+    """Each question and enquiry the whole pipeline mishandles, judged by score_pipeline one item at a time."""
+    for key, rate in (("questions", "hit@1"), ("enquiries", "routed")):
+        for item in data[key]:
+            alone = {"questions": [], "out_of_scope": [], "enquiries": [], key: [item]}
+            if not score_pipeline(knowledge, alone, intents, language)[rate]:
+                kind, target = bot_handling(knowledge, item["text"], intents[item["text"]], language)
+                print(f"  {language} pipeline miss: {item['text']!r}: expected {item['expect']},"
+                      f" NLU {intents[item['text']]} → {kind} {target}")
 
 
 def main(argv: list[str]) -> int:

@@ -10,15 +10,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge.retrieval import Answer
+from knowledge.retrieval import MIN_PROBABILITY, Answer
 from knowledge.routing import Route
 
-QUESTION_INTENTS = frozenset({"ask_question", "out_of_scope", "nlu_fallback", "chitchat"})
+# The intents whose rules run action_answer_question or action_fallback, which read the message with read_question
+# (bot/rules: 'inform' outside a form is answered the same way).
+QUESTION_INTENTS = frozenset({"ask_question", "inform", "out_of_scope", "nlu_fallback", "chitchat"})
 HANDOFF_INTENTS = frozenset({"request_human", "not_helpful", "complain", "confidential"})
 _ASKING = (r"what|which|how|can|could|is|are|do|does|where|who|whom|when|should|may|will|"
            r"quel(?:le)?s?|comment|combien|est-ce|puis-je|pouvons-nous|peut-on|o[ùu]|qui|quand|y a-t-il|existe-t-il|"
            r"was|welche[rsmn]?|wie|wo|wer|wen|wann|k[öo]nnen|kann|gibt es|gibt's|wat|w[ée]i|wou|w[ée]ini")
 QUESTION_START = re.compile(rf"^(?:and |but |so |et |mais |alors |und |aber |also )?(?:{_ASKING})\b", re.I)
+# A question put as a statement: "we were wondering if there is a grant", "we'd like to know what funding we can
+# get", "j'aimerais savoir si…", "ich frage mich, ob…".
+INDIRECT_QUESTION = re.compile(
+    r"\b(?:wonder(?:ing)? (?:if|whether)|(?:would|'d) like to know|want to know|(?:need|want) to find out|"
+    r"tell (?:me|us)(?= (?:what|which|how|whether|if)\b)|"
+    r"je me demand\w* (?:si|comment|quel)|(?:j'|nous )?(?:aimerais|voudrais|aimerions|voudrions) savoir|"
+    r"ich frage mich|wir fragen uns|(?:ich|wir) (?:würden?|möchten?) gerne? wissen)\b,?", re.I)
 # Where a message that describes a project and asks something splits: after a sentence or a semicolon, at a dash,
 # or at a comma before a question word ("We make X, which funding exists?").
 _SPLIT = re.compile(rf"(?<=[.!?;])\s+|\s+[;:–—-]\s+|,\s*(?=(?:and |but |so |et |mais |und |aber )?(?:{_ASKING})\b)", re.I)
@@ -34,6 +43,10 @@ PROJECT_SAYS = re.compile(
     r"wir (?:entwickeln|bauen|produzieren|stellen|arbeiten|planen|sind|wollen|bieten)|"
     r"unser(?:e|em)? (?:firma|unternehmen|start-?up|projekt|produkt|team|technologie|l[öo]sung)|"
     r"ich (?:entwickle|baue|arbeite an|gr[üu]nde)|mir (?:entw[ée]ckelen|bauen|schaffen)|eis (?:firma|projet))", re.I)
+# The entries that present one cluster are named after it: 'cluster-ecodev'.
+CLUSTER_ENTRY = "cluster-"
+# Below this an answer is a guess (twice the least an answer needs): a statement that routing places is a project.
+WEAK_ANSWER = 2 * MIN_PROBABILITY
 # "Who should I contact?" for a project: the routing is the answer.
 WHO_TO_CONTACT = re.compile(
     r"\b(?:who(?:m)? (?:should|can|could|do|must|would) (?:i|we) (?:contact|talk to|speak (?:to|with)|call|write to|"
@@ -66,7 +79,16 @@ def _parts(text: str) -> list[str]:
 
 def is_question(part: str) -> bool:
     """A part of a message that asks something."""
-    return part.rstrip().endswith("?") or bool(QUESTION_START.match(part.strip()))
+    return part.rstrip().endswith("?") or bool(QUESTION_START.match(part.strip())) or bool(
+        INDIRECT_QUESTION.search(part))
+
+
+def indirect_question(text: str) -> str | None:
+    """What a sentence asks indirectly ('… and we'd like to know what funding we can get' → 'what funding we can
+    get'), else None."""
+    found = INDIRECT_QUESTION.search(text or "")
+    asked = text[found.end():].strip(" ,.:") if found else ""
+    return asked or None
 
 
 def question_part(text: str) -> str | None:
@@ -88,6 +110,29 @@ def asks_who_to_contact(text: str) -> bool:
     return bool(WHO_TO_CONTACT.search(text or ""))
 
 
+def names_a_cluster(knowledge, text: str) -> bool:
+    """The message names a cluster or the clusters ('InfoCom', 'the space cluster'): it asks about them."""
+    said = text.lower()
+    return "cluster" in said or any(c.name.lower() in said for c in knowledge.clusters)
+
+
+def asks_something(text: str) -> bool:
+    """Some part of the message asks something ('We make X, how do we find a lab')."""
+    return any(is_question(p) for p in _parts(text)) or is_question(text)
+
+
+def reads_as_project(knowledge, text: str, answer: Answer, route: Route) -> bool:
+    """A statement that names no cluster, asks nothing, is unlike the off-topic examples, and that routing sends
+    to a cluster on the cluster's own words, while retrieval finds only that cluster's page ('Water treatment that
+    removes micropollutants' → the EcoDev page) or nothing better than a weak match: a project to route, not a
+    question to answer."""
+    if route.decision != "cluster" or not route.terms or answer.off_topic or asks_something(text) \
+            or names_a_cluster(knowledge, text):
+        return False
+    best = answer.best
+    return best is None or best.score < WEAK_ANSWER or best.entry.id == CLUSTER_ENTRY + route.best.cluster.id
+
+
 def read_question(knowledge, text: str, intent: str, last_topic: str | None = None, language: str = "en") -> Reading:
     """How to handle a message whose intent is in QUESTION_INTENTS, written in `language`; `last_topic`
     is the entry id of the previous answer, for follow-ups. A question asked with a description of the visitor's
@@ -101,9 +146,11 @@ def read_question(knowledge, text: str, intent: str, last_topic: str | None = No
             return Reading("route", answer, described)
         if described.decision == "cluster" and answer.best is not None:
             return Reading("answer_and_route", answer, described)
+    route = knowledge.route(text, language)
+    if reads_as_project(knowledge, text, answer, route):
+        return Reading("route", answer, route)
     if answer.best is not None:
         return Reading("answer", answer)
-    route = knowledge.route(text, language)
     if route.decision == "cluster" and not answer.off_topic:
         return Reading("route", answer, route)
     if intent == "out_of_scope" or answer.out_of_scope:

@@ -9,7 +9,7 @@ from firststop.settings import get_settings
 from knowledge.content import CLUSTER_IDS, ContentError, awaiting_review, load_entries
 from knowledge.routing import choose_advisor
 from knowledge.store import cached_knowledge
-from knowledge.understanding import read_question
+from knowledge.understanding import indirect_question, is_question, read_question
 
 # The catalogue of topics shared by the content and the held-out evaluation (issue 16).
 REQUIRED_ENTRIES = {
@@ -170,3 +170,26 @@ def test_advisor_is_chosen_by_cluster_then_language_then_availability_then_load(
     other = choose_advisor(advisors, "surfmat", "en", busy)
     assert other.id != german.id or len(surfmat) == 1
     assert choose_advisor(advisors, None, "en", {}).general
+
+
+@pytest.mark.parametrize("said", ["Water treatment that removes micropollutants from hospital effluent",
+                                  "Satellite images that map floods for insurers"])
+def test_a_statement_about_a_project_is_routed_not_answered(knowledge, said):
+    reading = read_question(knowledge, said, "ask_question")
+    assert reading.kind == "route" and reading.route.best is not None
+
+
+@pytest.mark.parametrize("said", ["I need a doctor", "my wifi isn't working", "What is the EcoDev cluster?"])
+def test_what_only_resembles_a_project_is_not_routed(knowledge, said):
+    assert read_question(knowledge, said, "ask_question").kind != "route"
+
+
+@pytest.mark.parametrize("said, asked", [
+    ("We build drones and we'd like to know what funding we can get", "what funding we can get"),
+    ("nous faisons des capteurs et j'aimerais savoir si une aide existe", "si une aide existe"),
+    ("Wir bauen Drohnen und ich frage mich, ob es Förderung gibt", "ob es Förderung gibt"),
+    ("We build drones for farmers", None),
+])
+def test_a_question_asked_inside_a_sentence_is_found(said, asked):
+    assert indirect_question(said) == asked
+    assert is_question(said) is (asked is not None)
