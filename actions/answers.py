@@ -3,6 +3,7 @@ message that also describes a project gets the answer and the routing; after the
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -15,8 +16,21 @@ from actions.asks import offer_answer_language, say, text
 from actions.conversation import answer_language, language, language_events
 from actions.notify import add_followup
 from knowledge.content import Entry
-from knowledge.understanding import Reading, asks_who_to_contact, question_part, read_question
+from knowledge.understanding import (
+    PROJECT_SAYS,
+    Reading,
+    asks_who_to_contact,
+    indirect_question,
+    question_part,
+    read_question,
+)
 
+# The visitor's own project named inside a question ("How can we finance the R&D of our AI tool for hospitals?").
+OWN_PROJECT = re.compile(
+    r"\b(?:our|my|notre|nos|mon|ma|unser(?:e|em|en|er)?|mein(?:e|em|en|er)?)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:tool|product|project|app|software|platform|device|solution|technology|start-?up|company|idea|prototype|"
+    r"system|service|outil|produit|projet|logiciel|plateforme|entreprise|soci[ée]t[ée]|werkzeug|produkt|projekt|"
+    r"plattform|firma|unternehmen|l[öo]sung|ger[äa]t)s?\b", re.I)
 # Messages that are not something to add to a logged enquiry.
 NOT_A_FOLLOWUP = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "chitchat", "tell_me_more",
                   "out_of_scope", "cancel"}
@@ -74,10 +88,16 @@ def answer_entry(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entr
     return [SlotSet(k, v) for k, v in answer_slots(dispatcher, tracker, entry).items()]
 
 
+def asked_in(description: str) -> str | None:
+    """The question a message that also says something else asks, directly ('We make X. Which funding exists?') or
+    inside a sentence ('… and we'd like to know what funding we can get'), else None."""
+    return question_part(description or "") or indirect_question(description or "")
+
+
 def answer_question_part(dispatcher: CollectingDispatcher, tracker: Tracker, description: str) -> dict[str, Any]:
     """Answer the question a project description also asks, if the knowledge base can (the slots it sets); whom to
     contact is answered by the routing, not here."""
-    asked = question_part(description)
+    asked = asked_in(description)
     if asked and asks_who_to_contact(asked):
         return {}
     answer = services.knowledge().answer(asked, language(tracker), tracker.get_slot("last_topic")) if asked else None
@@ -110,12 +130,22 @@ def note_followup(dispatcher: CollectingDispatcher, tracker: Tracker, announce: 
     return [SlotSet("followups", followups)]
 
 
+def with_own_project(knowledge, reading: Reading, said: str, lang: str) -> Reading:
+    """An answered question that tells of the visitor's own project in the same sentence ('How can we finance the R&D
+    of our AI tool for hospitals?') is routed too, when the project fits a cluster; any other reading is kept."""
+    if reading.kind != "answer" or not (OWN_PROJECT.search(said) or PROJECT_SAYS.search(said)):
+        return reading
+    found = knowledge.route(said, lang)
+    return Reading("answer_and_route", reading.answer, found) if found.decision == "cluster" else reading
+
+
 def respond(dispatcher: CollectingDispatcher, tracker: Tracker, knowledge) -> tuple[list[Any] | None, Reading]:
     """Answer, or start routing, when the knowledge base is confident (the events), else None;
     with the reading, whose closest topics the caller can offer."""
     said = tracker.latest_message.get("text") or ""
     intent = tracker.latest_message.get("intent", {}).get("name") or ""
-    reading = read_question(knowledge, said, intent, tracker.get_slot("last_topic"), language=language(tracker))
+    reading = with_own_project(knowledge, read_question(knowledge, said, intent, tracker.get_slot("last_topic"),
+                                                        language=language(tracker)), said, language(tracker))
     if reading.kind == "answer":
         return answer_entry(dispatcher, tracker, reading.answer.best.entry), reading
     if reading.routes:

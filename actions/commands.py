@@ -30,6 +30,11 @@ _YES = (r"yes|yep|yeah|sure|ok|okay|of course|fine|go ahead|please do|that'?s fi
         r"gerne|nat[üu]rlich|klar|richtig|stimmt|abschicken|senden|jawohl|absolut|g[äa]r|secher|richteg|"
         r"sch[ée]ckt? et|sch[ée]cken|w\.?e\.?g\.?")
 YES_START = re.compile(rf"^\s*(?:{_YES})\b[\s,.!:;-]*", re.I)  # "yes, …" opening a longer answer
+# A longer answer to a proposal that opens by taking it: "Yes, I'd like to talk to her", "Great, please put me in
+# touch", "Sounds right. I'm Anna Schmit from MedAI".
+ACCEPT_START = re.compile(rf"^\s*(?:{_YES}|great|perfect|excellent|exactly|sounds (?:good|right|great|fine)|"
+                          r"that(?:'s| is) (?:right|it|correct|fine|perfect)|(?:please )?put me in touch|"
+                          r"volontiers|super|parfait|prima|passt|gut)\b(?![-'’])", re.I)
 YES_WORDS = re.compile(rf"^\s*(?:{_YES})\b(?:[\s,]+(?:{_YES}|bitte|merci|danke)\b)*[\s,.!]*(?:please|thanks?|merci|danke)?"
                        r"[\s.!]*$", re.I)
 
@@ -79,7 +84,8 @@ ONLY_QUESTIONS = re.compile(
 NO_CONTACT = re.compile(
     r"\b(?:i (?:do not|don'?t) (?:want|wish|need) to be (?:contacted|called)|(?:please )?(?:do not|don'?t) contact me|"
     r"no need to contact me|i'?d rather not be contacted|(?:i (?:do not|don'?t) want|i'?d rather not) to (?:leave|give|share)"
-    r" (?:my|any) (?:details|contact details|data|name)|i(?:'ll| will| can| would rather| prefer to)(?: get in touch| contact"
+    r" (?:my|any) (?:details|contact details|data|name)|"
+    r"i(?:'ll| will| can| would rather|'d rather| prefer to|'d prefer to)(?: get in touch| contact"
     r" (?:them|him|her|the advisor|you|the cluster)| call (?:them|him|her)| write to (?:them|him|her))(?: myself| directly| later)?"
     r"(?:,? thanks?| thank you)?[\s.!]*$|that'?s all i (?:needed|wanted)(?: to know)?|i (?:just|only) wanted to know who"
     r"|"
@@ -88,11 +94,21 @@ NO_CONTACT = re.compile(
     r"c'est tout ce que je voulais|"
     r"ich m[öo]chte nicht kontaktiert werden|(?:bitte )?kontaktieren sie mich nicht|ich melde mich selbst|"
     r"ich (?:kontaktiere|kontaktier|schreibe|rufe) (?:sie|ihn|die|den) selbst|ich wollte nur wissen,? wen|"
-    r"keen kontakt|ech mell mech selwer)", re.I)
-# A polite no to a proposal to pass the project on ("no thanks"): nobody is to contact the visitor (a bare "no"
-# asks for another cluster).
-POLITE_NO = re.compile(r"^\s*(?:no,? thanks?(?: you)?|no,? thank you|not now,? thanks?|non,? merci|nein,? danke|"
-                       r"nee,? merci|neen,? merci)[\s.!]*$", re.I)
+    r"keen kontakt|ech mell mech selwer|"
+    # Deferring or refusing to leave details: "I'll get back to you", "je reviendrai vers vous", "ich möchte keine
+    # Kontaktdaten angeben".
+    r"i(?:'ll| will) (?:get back to you|come back(?: to you)? later)|"
+    r"(?:i'?d rather|i (?:want|prefer|would like) to) (?:stay|remain) anonymous|"
+    r"je (?:reviendrai vers vous|vous recontacterai)|"
+    r"je (?:ne )?(?:veux|souhaite|pr[ée]f[èe]re) pas (?:donner|laisser|partager|communiquer) (?:mes|de) coordonn[ée]es|"
+    r"sans (?:laisser de |donner de )?coordonn[ée]es|"
+    r"ich (?:m[öo]chte|will|werde) (?:keine|meine) (?:kontakt)?daten (?:nicht )?(?:angeben|hinterlassen|geben|nennen)|"
+    r"ohne (?:meine )?kontaktdaten|ich melde mich (?:sp[äa]ter|wieder|bei ihnen))", re.I)
+# A polite no to a proposal to pass the project on or to store details ("no thanks", "Nein danke, ich möchte …",
+# "non merci, je …"), alone or opening the message: nobody is to contact the visitor (a bare "no" asks for another
+# cluster).
+POLITE_NO = re.compile(r"^\s*(?:no,? thanks?(?: you)?|no,? thank you|not (?:for )?now(?:,? thanks?)?|no need|non,? merci|nein,? danke|"
+                       r"nee,? merci|neen,? merci)\b(?![-'’])", re.I)
 # "I mistyped my e-mail", "my name is wrong", "mon e-mail est faux", "meine E-Mail ist falsch": that field again.
 WRONG = re.compile(
     r"^\s*(?:sorry,? |oops,? |pardon,? |entschuldigung,? )?(?:i (?:mistyped|misspelt|misspelled|got) (?:my |the )?"
@@ -213,7 +229,7 @@ def yes_or_no(said: str, intent: str | None = None) -> bool | None:
         return found.kind == "affirm"
     if YES_WORDS.match(said) or AGREE.match(said):
         return True
-    if NO_WORDS.match(said) or REFUSE.match(said):
+    if NO_WORDS.match(said) or REFUSE.match(said) or POLITE_NO.match(said):
         return False
     if len(said.split()) <= 4 and intent in ("affirm", "deny"):
         return intent == "affirm"

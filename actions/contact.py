@@ -12,13 +12,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
+from actions.answers import asked_in
 from actions.asks import AskAction, say, text
 from actions.commands import NO_WORDS, YES_START, command, yes_or_no
 from actions.conversation import intent_of, language, language_events
 from actions.details import read_details
 from actions.listening import ListeningForm
 from actions.notify import submit
-from actions.routes import choose_cluster, propose
+from actions.routes import NO_CLUSTER, choose_cluster, propose
 from handoff.compose import single_line
 from members.enquiries import is_phone_number, normalise_email
 
@@ -101,7 +102,11 @@ def fields_typed(slot: str, said: str) -> dict[str, Any] | None:
 
 
 def need_in(description: str | None) -> str | None:
-    """What the visitor wants, when the description already says it ('… and we are looking for funding')."""
+    """What the visitor wants, when the description already says it ('… and we are looking for funding'); a
+    question it asks about it is kept whole ('what funding can we get for the R&D?', not 'funding can we get …')."""
+    asked = asked_in(description or "")
+    if asked and NEED_WORDS.search(asked):
+        return asked.strip()
     found = NEED_WORDS.search(description or "")
     return found.group(0).strip(" .") if found else None
 
@@ -109,7 +114,7 @@ def need_in(description: str | None) -> str | None:
 class ValidateContactForm(ListeningForm):
     """Consent decides which details are asked; each detail is checked before it is kept; commands are heard."""
 
-    steps = ("consent", "cluster", "name", "organisation", "email", "phone", "need", "review")
+    steps = ("cluster", "consent", "name", "organisation", "email", "phone", "need", "review")  # as the visitor saw them
 
     def name(self) -> str:
         return "validate_contact_form"
@@ -118,14 +123,17 @@ class ValidateContactForm(ListeningForm):
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
         consent = tracker.get_slot("consent")
+        # The cluster is open while it is asked: the text just typed at that step is still to be checked.
+        cluster_open = tracker.get_slot("cluster") is None or tracker.get_slot("requested_slot") == "cluster"
+        routed = tracker.get_slot("project_description") and cluster_open
         if consent is not True and consent is not False:  # not asked yet, or the text just typed to be checked
-            return ["consent"]
+            back = routed and tracker.get_slot("enquiry_kind") != "privacy" and not tracker.get_slot("handoff_requested")
+            return ["cluster", "consent"] if back else ["consent"]  # 'go back' from consent: the proposal again
         if consent is False:
             return ["need"]
         if tracker.get_slot("enquiry_kind") == "privacy":
             return ["name", "email", "need", "review"]
-        routed = tracker.get_slot("project_description")
-        slots = ["cluster"] if routed and tracker.get_slot("cluster") is None else []
+        slots = ["cluster"] if routed else []
         slots += ["name", "organisation", "email"]
         if tracker.get_slot("phone_wanted"):
             slots.append("phone")
@@ -191,9 +199,10 @@ class ValidateContactForm(ListeningForm):
 
     def decline_contact(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         """Nobody is to contact the visitor: no personal details are kept and the enquiry is logged anonymously
-        (in hand-off mode too), without asking for anything more."""
+        (in hand-off mode too), without asking for anything more; declined at the proposal, with the cluster proposed."""
         say(dispatcher, "consent.refused", language(tracker))
-        return {slot: None, "consent": False, **{p: None for p in PERSONAL}, "review": None,
+        proposed = {"cluster": tracker.get_slot("route_cluster") or NO_CLUSTER} if slot == "cluster" else {}
+        return {slot: None, **proposed, "consent": False, **{p: None for p in PERSONAL}, "review": None,
                 "need": tracker.get_slot("need") or "none"}
 
     def validate_cluster(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:

@@ -112,7 +112,9 @@ def read_details(said: str, asked: str | None = None) -> Details:
     text = text[opening.end():] if opening else text
     found: dict[str, str] = {}
     spans: list[tuple[int, int]] = []
-    free = asked not in ("need", "project_description")
+    # At the need or description step a detail counts when named, or when it is all the message says ('+352 621 …').
+    free = asked not in ("need", "project_description") or bool(
+        EMAIL.fullmatch(text.strip(" .")) or PHONE.fullmatch(text.strip(" .")))
     email = EMAIL.search(text)
     if email and (free or correcting or re.search(rf"\b(?:{FIELD_WORDS['email']})\b", text[:email.start()], re.I)):
         found["email"] = email.group(0).rstrip(".")

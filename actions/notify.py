@@ -15,6 +15,7 @@ import bot_texts
 from actions import services
 from actions.asks import say, text
 from actions.conversation import enquiry_record, language, transcript
+from actions.routes import NO_CLUSTER, chosen_meta
 from handoff import schedule
 from handoff.compose import HandoffFacts, handoff_mail
 from members.enquiries import EnquiryRecord
@@ -78,6 +79,14 @@ def _mail(tracker: Tracker, record: EnquiryRecord, reason: str, to_addr: str, to
     ))
 
 
+def unsettled_cluster_meta(tracker: Tracker, cluster_id: str | None) -> dict[str, Any]:
+    """The console's chosen/proposed cluster for the message that logs the enquiry, when no earlier message settled
+    the cluster (the visitor declined to be put in touch at the proposal: the proposed cluster is the one kept)."""
+    if any(e.get("event") == "bot" and "chosen_cluster" in (e.get("metadata") or {}) for e in tracker.events):
+        return {}
+    return chosen_meta(tracker, cluster_id or NO_CLUSTER)
+
+
 def submit(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, reason: str, **overrides: Any) -> list[Any]:
     """Log the conversation's enquiry of `kind` once; with contact details, mail its advisor (a privacy request:
     the general inbox) and tell the visitor who replies by when; without, say honestly that nobody can."""
@@ -104,7 +113,7 @@ def submit(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, reason
         cluster = knowledge.cluster(record.cluster_id)
         where = text("route.where.cluster", lang, cluster=cluster.name) if cluster else text("route.where.general", lang)
         say(dispatcher, "logged.anonymous.routed", lang, advisor=advisor.name, where=where,
-            agency_contact=text("agency_contact", lang))
+            agency_contact=text("agency_contact", lang), meta=unsettled_cluster_meta(tracker, record.cluster_id))
     elif not reachable:
         say(dispatcher, "logged.anonymous", lang, agency_contact=text("agency_contact", lang))
     elif saved is None:

@@ -11,9 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.asks import say, text
-from actions.commands import payload, yes_or_no
+from actions.commands import ACCEPT_START, payload, yes_or_no
 from actions.conversation import intent_of, language
+from actions.details import read_details
 from knowledge.routing import choose_advisor
+from members.enquiries import VISITOR_CHOSE_CLUSTER, VISITOR_CORRECTED_ROUTING
 
 NO_CLUSTER = "none"
 
@@ -75,6 +77,19 @@ def named_cluster(said: str) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
+def takes_proposal(said: str) -> bool:
+    """A longer answer to the proposal that takes it: it opens with a yes ('Great, please put me in touch') or gives
+    the visitor's contact details ('Anna Schmit, MedAI, anna@medai.lu'; kept for the contact form, which still asks
+    consent first)."""
+    return bool(ACCEPT_START.match(said) or read_details(said).found)
+
+
+def routes_somewhere(said: str, lang: str) -> bool:
+    """Whether words typed at the cluster step name or fit a cluster (else they are no correction of the routing,
+    and the proposal stands: 'Yes, I'd like to talk to her', 'I'm Anna from MedAI')."""
+    return named_cluster(said) is not None or route(said, lang).best is not None
+
+
 def chosen_meta(tracker: Tracker, chosen: str) -> dict[str, Any]:
     """What the console reads on the message that settles the cluster: the one chosen ('none': no cluster), the one
     the bot had proposed, and whether the visitor picked another."""
@@ -94,7 +109,7 @@ def reroute(said: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> di
         return {"cluster": None, "route_cluster": None, "route_runner_up": None}
     cluster = knowledge.cluster(cluster_id)
     slots = {"cluster": cluster_id, "route_cluster": cluster_id, "route_score": None, "route_runner_up": None,
-             "route_reason": "the visitor corrected the routing", **advisor_slots(tracker, cluster_id)}
+             "route_reason": VISITOR_CORRECTED_ROUTING, **advisor_slots(tracker, cluster_id)}
     say(dispatcher, "route.rerouted", language(tracker), cluster=cluster.name, full_name=cluster.full_name,
         advisor=slots["advisor_name"], meta=chosen_meta(tracker, cluster_id))
     return slots
@@ -139,16 +154,16 @@ def choose_cluster(value: Any, dispatcher: CollectingDispatcher, tracker: Tracke
     elif yes_or_no(said, intent_of(tracker)) is False:
         return {"cluster": None, "route_cluster": None, "route_runner_up": None}
     else:
-        choice = named_cluster(said)
+        choice = named_cluster(said) or (tracker.get_slot("route_cluster") if takes_proposal(said) else None)
     if choice not in {c.id for c in knowledge.clusters} | {NO_CLUSTER}:
-        if len(said.split()) >= 3:  # words about the project: route them
+        if len(said.split()) >= 3 and routes_somewhere(said, lang):  # words about the project: route them
             return reroute(said, dispatcher, tracker)
-        say(dispatcher, "not_caught", lang)
+        say(dispatcher, "not_caught", lang)  # the proposal (or the list) is asked again, never dropped
         return {"cluster": None}
     slots: dict[str, Any] = advisor_slots(tracker, None if choice == NO_CLUSTER else choice)
     cluster = knowledge.cluster(choice)
     if cluster and cluster.id != tracker.get_slot("route_cluster"):
-        slots.update(route_reason="the visitor chose this cluster", route_score=None, route_cluster=cluster.id)
+        slots.update(route_reason=VISITOR_CHOSE_CLUSTER, route_score=None, route_cluster=cluster.id)
     where = text("route.where.cluster", lang, cluster=cluster.name) if cluster else text("route.where.general", lang)
     say(dispatcher, "route.chosen", lang, advisor=slots["advisor_name"], where=where, meta=chosen_meta(tracker, choice))
     return {"cluster": choice, **slots}

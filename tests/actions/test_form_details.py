@@ -95,6 +95,13 @@ def test_a_need_that_mentions_no_detail_is_kept_as_the_need(actions_db):
     assert slots["need"] == said and "email" not in slots  # unchanged
 
 
+@pytest.mark.parametrize("said, field", [("+352 621 123 456", "phone"), ("tom.weber@example.lu", "email")])
+def test_a_message_that_is_only_a_number_or_an_address_at_the_need_step_is_that_detail(actions_db, said, field):
+    slots, _, dispatcher = run(ValidateContactForm(), step("contact_form", "need", said, DETAILS))
+    assert slots[field] == said and slots["need"] is None  # kept as the detail; the need is asked again
+    assert any("noted" in t or "changed" in t for t in texts(dispatcher))
+
+
 @pytest.mark.parametrize("said", ["No thanks, I don't want to be contacted", "I'll contact them myself, thanks",
                                   "no thanks", "Je ne veux pas être contacté", "Ich möchte nicht kontaktiert werden"])
 def test_declining_contact_at_the_proposal_logs_the_routed_project_anonymously(actions_db, said):
