@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from actions.privacy import ERASURE_TOPIC
 from firststop.settings import get_settings
 from knowledge.content import stale_translations
 from knowledge.store import Knowledge, cached_knowledge
@@ -145,6 +146,8 @@ def bot_handling(knowledge: Knowledge, text: str, intent: str, language: str = "
         return "route", route.best.cluster.id if route.best else None
     if intent in HANDOFF_INTENTS:
         return "handoff", None
+    if intent == "privacy_request":  # action_privacy answers with the erasure entry
+        return "answer", ERASURE_TOPIC
     return "other", None
 
 
@@ -152,7 +155,8 @@ def score_pipeline(knowledge: Knowledge, data: dict, intents: dict[str, str], la
     """What a visitor gets: the NLU's intent first, then retrieval or routing, as the actions do.
 
     A question about a cluster that the bot treats as a project routed to that cluster, and a
-    question about meeting an advisor that the bot hands to a person, count as well handled.
+    question about meeting an advisor that the bot hands to a person, count as well handled; so does a project
+    that fits no cluster answered with a referral to the office that can help (referral-* entries).
     """
     def rate(hits: int, items: list) -> float | None:
         return hits / len(items) if items else None
@@ -169,7 +173,7 @@ def score_pipeline(knowledge: Knowledge, data: dict, intents: dict[str, str], la
     for item in data["enquiries"]:
         kind, target = bot_handling(knowledge, item["text"], intents[item["text"]], language)
         routed += (kind == "route" and (target or "none") == item["expect"]) or (
-            item["expect"] == "none" and kind == "honest")
+            item["expect"] == "none" and (kind == "honest" or kind == "answer" and target.startswith("referral-")))
     return {"hit@1": rate(answered, data["questions"]), "not sure": rate(honest, data["out_of_scope"]),
             "routed": rate(routed, data["enquiries"])}
 
