@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.answers import asked_in
 from actions.asks import AskAction, say, text
-from actions.commands import NO_WORDS, YES_START, command, yes_or_no
+from actions.commands import NO_WORDS, YES_START, YES_WORDS, command, yes_or_no
 from actions.conversation import intent_of, language, language_events
 from actions.details import read_details
 from actions.listening import ListeningForm
@@ -37,6 +37,8 @@ def checked_name(value: Any) -> str | None:
     name = NAME_PREFIX.sub("", single_line(str(value or ""))).strip(" .!")
     if not 1 < len(name) <= 100 or not re.search(r"[^\W\d_]", name) or name.lower() in NOT_A_NAME or "/" in name[:1]:
         return None
+    if YES_WORDS.match(name) or NO_WORDS.match(name):  # 'yes please' typed at the name step is no name
+        return None
     return name
 
 
@@ -45,7 +47,7 @@ def checked_organisation(value: Any) -> str | None:
     organisation = single_line(str(value or ""))
     if organisation == "/deny" or NO_WORDS.match(organisation):
         return "none"
-    if not 1 < len(organisation) <= 200 or organisation.startswith("/"):
+    if not 1 < len(organisation) <= 200 or organisation.startswith("/") or YES_WORDS.match(organisation):
         return None
     return organisation
 
@@ -309,7 +311,7 @@ def masked(field: str, value: str) -> str:
         local, domain = value.split("@", 1)
         return f"{local[:1]}•••@{domain}"
     if field == "phone":
-        return f"••• {value[-4:]}"
+        return f"••• {value.replace(' ', '')[-4:]}"
     return f"{value[:1]}•••"
 
 

@@ -95,6 +95,13 @@ def test_a_need_that_mentions_no_detail_is_kept_as_the_need(actions_db):
     assert slots["need"] == said and "email" not in slots  # unchanged
 
 
+@pytest.mark.parametrize("slot, said", [("name", "yes please"), ("name", "Ja, gerne"), ("organisation", "yes")])
+def test_a_yes_typed_at_the_name_or_organisation_step_is_not_kept(actions_db, slot, said):
+    lead = {**LEAD, "consent": True, **({"name": "Jane Doe"} if slot == "organisation" else {})}
+    slots, _, dispatcher = run(ValidateContactForm(), step("contact_form", slot, said, lead))
+    assert slots[slot] is None and any("Please" in t or "Bitte" in t for t in texts(dispatcher))
+
+
 @pytest.mark.parametrize("said, field", [("+352 621 123 456", "phone"), ("tom.weber@example.lu", "email")])
 def test_a_message_that_is_only_a_number_or_an_address_at_the_need_step_is_that_detail(actions_db, said, field):
     slots, _, dispatcher = run(ValidateContactForm(), step("contact_form", "need", said, DETAILS))
