@@ -16,7 +16,7 @@ from actions.answers import asked_in
 from actions.asks import AskAction, say, text
 from actions.commands import NO_WORDS, YES_START, YES_WORDS, command, yes_or_no
 from actions.conversation import intent_of, language, language_events
-from actions.details import read_details
+from actions.details import CORRECTING, read_details
 from actions.listening import ListeningForm
 from actions.notify import submit
 from actions.routes import NO_CLUSTER, choose_cluster, propose
@@ -101,6 +101,12 @@ def fields_typed(slot: str, said: str) -> dict[str, Any] | None:
         if organisation and "organisation" not in given:
             fields["organisation"] = checked_organisation(organisation)
     return fields
+
+
+def changed_to_yes(said: str) -> bool:
+    """A visitor who refused consent says yes after all ('actually yes', 'En fait oui, d'accord', 'Eigentlich ja')."""
+    opening = CORRECTING.match(said)
+    return yes_or_no(said[opening.end():] if opening else said) is True
 
 
 def need_in(description: str | None) -> str | None:
@@ -255,6 +261,8 @@ class ValidateContactForm(ListeningForm):
         need = " ".join(str(value or "").split())
         if need == "/deny" or (tracker.get_slot("consent") is False and NO_WORDS.match(need)):
             return {"need": "none"}
+        if tracker.get_slot("consent") is False and changed_to_yes(need):  # 'En fait oui, d'accord': consent again
+            return {"need": None, "consent": None}
         if len(need.split()) < 2 and not re.search(r"[^\W\d_]{4,}", need) or need.startswith("/"):
             say(dispatcher, "invalid.need", language(tracker))
             return {"need": None}

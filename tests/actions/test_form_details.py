@@ -95,6 +95,12 @@ def test_a_need_that_mentions_no_detail_is_kept_as_the_need(actions_db):
     assert slots["need"] == said and "email" not in slots  # unchanged
 
 
+@pytest.mark.parametrize("said", ["En fait oui, d'accord", "actually yes", "Eigentlich ja"])
+def test_a_yes_after_refusing_consent_asks_consent_again(actions_db, said):
+    slots, _, _ = run(ValidateContactForm(), step("contact_form", "need", said, {**LEAD, "consent": False}))
+    assert slots["consent"] is None and slots["need"] is None and slots["requested_slot"] == "consent"
+
+
 @pytest.mark.parametrize("slot, said", [("name", "yes please"), ("name", "Ja, gerne"), ("organisation", "yes")])
 def test_a_yes_typed_at_the_name_or_organisation_step_is_not_kept(actions_db, slot, said):
     lead = {**LEAD, "consent": True, **({"name": "Jane Doe"} if slot == "organisation" else {})}
