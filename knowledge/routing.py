@@ -2,7 +2,8 @@
 
 Two kinds of evidence, both from knowledge/clusters.yml: the cluster terms found in the text (in
 its language, German compounds split into known parts; a sector term weighs most, since the sector
-a project serves decides its cluster), and a classifier over the clusters' examples, descriptions
+a project serves decides its cluster, and a customer's sector outweighs the sector words of a material or
+technique cluster, which name the supplier's own trade), and a classifier over the clusters' examples, descriptions
 and terms (lemmas and character n-grams, so words in no list still count) with one class for
 enquiries that fit no cluster (`outside` in clusters.yml).
 """
@@ -123,11 +124,21 @@ class Route:
         return f"{', '.join(terms[:-1])} and {terms[-1]} are {name} topics"
 
 
+def _routing_data(path: Path) -> dict:
+    """clusters.yml as read, or {} when there is none."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    return data or {}
+
+
 def load_outside(path: Path = CLUSTERS_FILE) -> dict[str, tuple[str, ...]]:
     """Examples of enquiries that fit no cluster, by language (`outside` in clusters.yml)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
-    outside = (data or {}).get("outside") or {}
+    outside = _routing_data(path).get("outside") or {}
     return {str(lang): tuple(str(x).strip() for x in texts or () if str(x).strip()) for lang, texts in outside.items()}
+
+
+def load_technique_clusters(path: Path = CLUSTERS_FILE) -> frozenset[str]:
+    """Clusters of a material or technique every sector uses (`technique_clusters` in clusters.yml)."""
+    return frozenset(str(x) for x in _routing_data(path).get("technique_clusters") or ())
 
 
 @dataclass(frozen=True)
@@ -220,8 +231,12 @@ def _weigh(found: list[_Found]) -> list[_Found]:
 class Router:
     """Scores clusters for a description from the terms found in it and a classifier over the clusters' texts."""
 
-    def __init__(self, clusters: list[ClusterInfo], nlp, outside: Mapping[str, Sequence[str]] | None = None) -> None:
-        """`nlp`: one pipeline or {language: pipeline}; the missing ones of EN, FR and DE are built here."""
+    def __init__(self, clusters: list[ClusterInfo], nlp, outside: Mapping[str, Sequence[str]] | None = None,
+                 techniques: Iterable[str] | None = None) -> None:
+        """`nlp`: one pipeline or {language: pipeline}; the missing ones of EN, FR and DE are built here.
+
+        `techniques`: the technique clusters (default: clusters.yml's), whose sector words yield to another's.
+        """
         pipelines = dict(nlp) if isinstance(nlp, Mapping) else {nlp.lang: nlp}
         for language in ROUTING_LANGUAGES:
             if language not in pipelines:
@@ -229,6 +244,7 @@ class Router:
         self.clusters = {c.id: c for c in clusters}
         self.readers = {language: _Reader(clusters, pipeline) for language, pipeline in pipelines.items()}
         outside = load_outside() if outside is None else outside
+        self.techniques = load_technique_clusters() if techniques is None else frozenset(techniques)
         texts, labels, weights = [], [], []
         for cluster in clusters:
             for language in ROUTING_LANGUAGES:
@@ -282,6 +298,23 @@ class Router:
             return {c: 0.0 for c in self.classes}
         return dict(zip(self.classes, self.model.predict_proba(features)[0]))
 
+    def _sectors(self, found: list[_Found]) -> set[str]:
+        """The clusters whose sector the text names; a customer's sector decides over the supplier's own trade.
+
+        A sector word inside another cluster's longer term ('drone' in 'drone delivery') names no sector.
+        A technique cluster's sector ('foundry', 'software house') is the trade of the firm writing: when the
+        text also names a sector another cluster serves ('for car makers', 'for hospitals'), that one decides.
+        """
+        sectors = {f.cluster for f in found if f.label == "SECTOR" and not f.nested}
+        served = sectors - self.techniques
+        return served or sectors
+
+    def _yielding(self, item: _Found, sectors: set[str]) -> float:
+        """A technique cluster's sector word that yields to a served sector counts as a technique ('glass')."""
+        if item.label == "SECTOR" and item.cluster in self.techniques and sectors and item.cluster not in sectors:
+            return TERM_WEIGHTS["TECH"] / TERM_WEIGHTS["SECTOR"]
+        return 1.0
+
     def route(self, text: str, language: str = "en") -> Route:
         """Rank the clusters for `text` (written in `language`) and decide: a cluster, none, or ask for more."""
         found, analysed = self._analyse(text, language)
@@ -290,14 +323,13 @@ class Router:
         scores: dict[str, float] = {c: SIMILARITY_WEIGHT * probability.get(c, 0.0) for c in self.clusters}
         terms: dict[str, list[str]] = defaultdict(list)
         said: dict[str, set[str]] = defaultdict(set)
+        sectors = self._sectors(found)
         for item in found:
-            scores[item.cluster] += item.weight
+            scores[item.cluster] += item.weight * self._yielding(item, sectors)
             keys = {item.key, _singular(item.written)}
             if not keys & said[item.cluster]:
                 terms[item.cluster].append(item.written)
             said[item.cluster] |= keys
-        # A sector word inside another cluster's longer term ('drone' in 'drone delivery') names no sector.
-        sectors = {f.cluster for f in found if f.label == "SECTOR" and not f.nested}
         if sectors:
             scores = {c: s if c in sectors else s * SECTOR_DAMPING for c, s in scores.items()}
         ranked = tuple(sorted((ClusterScore(self.clusters[i], round(s, 3), tuple(terms[i])) for i, s in scores.items()),

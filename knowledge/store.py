@@ -22,7 +22,7 @@ import yaml
 from knowledge.content import Advisors, ClusterInfo, Entry, load_advisors, load_clusters, load_entries
 from knowledge.nlp import build_pipeline
 from knowledge.retrieval import Answer, KnowledgeIndex, Synonyms
-from knowledge.routing import Route, Router
+from knowledge.routing import Route, Router, load_outside, load_technique_clusters
 
 NLU_DIR = Path(__file__).resolve().parent.parent / "bot" / "nlu"
 # The languages answers are searched in; Luxembourgish questions are read by the German index.
@@ -124,7 +124,9 @@ _by_clusters: dict[str, tuple[dict, Router]] = {}
 
 
 def _clusters_key(clusters: list[ClusterInfo]) -> str:
-    return hashlib.sha256(repr(clusters).encode()).hexdigest()
+    """What the pipelines and the router are built from: the clusters, and clusters.yml's `outside` examples and
+    technique clusters (read by the router from the file whatever the clusters' source)."""
+    return hashlib.sha256(repr((clusters, load_outside(), sorted(load_technique_clusters()))).encode()).hexdigest()
 
 
 def _remember_clusters(knowledge: Knowledge) -> None:

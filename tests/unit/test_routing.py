@@ -77,6 +77,22 @@ def test_the_sector_served_decides_over_the_material_used(router):
     assert "surfmat" in {c.id for c in route.close}  # the material's cluster is offered as a second choice
 
 
+@pytest.mark.parametrize("language, text, cluster", [
+    ("en", "Our steelworks rolls sheet for carmakers", "autotec"),  # the trade is SurfMat's, the customer AutoTec's
+    ("en", "A software company building a booking tool for clinics", "biohealth"),
+    ("de", "Unsere Gießerei liefert Gehäuse an Automobilhersteller", "autotec"),
+    ("de", "Wir sind Zulieferer für OEMs und spritzen Kunststoffteile", "autotec"),
+])
+def test_a_customer_sector_decides_over_the_suppliers_own_trade(router, language, text, cluster):
+    route = router.route(text, language)
+    assert route.decision == "cluster" and route.best.cluster.id == cluster, route.ranked[:2]
+
+
+def test_a_part_of_an_aircraft_names_the_sector_it_serves(router):
+    route = router.route("A sealant that keeps water out of aircraft wings", "en")  # a SurfMat product for aircraft
+    assert route.best.cluster.id == "aerospace" and "aircraft wings" in route.terms
+
+
 def test_a_close_runner_up_is_offered(router):
     route = router.route("We offer battery recycling", "en")
     assert {route.best.cluster.id, *(c.id for c in route.close)} >= {"autotec", "ecodev"}
