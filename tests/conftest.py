@@ -26,7 +26,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 # Tests that use one of these start servers, train or load the model, or drive Chromium: `make test` runs them,
-# `make check` (the fast tier) leaves them out.
+# `make check` (the fast tier) leaves them out. A test that starts a server itself is marked `full` where it is.
 SLOW_FIXTURES = frozenset({"stack", "model_path", "chromium", "fault_stack", "deployed", "site", "relayed_site"})
 
 

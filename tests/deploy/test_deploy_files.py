@@ -62,6 +62,7 @@ def test_the_console_is_not_ready_without_its_database(db_url):
     assert down.get("/healthz").status_code == 200 and down.get("/readyz").status_code == 503
 
 
+@pytest.mark.full  # starts a server itself
 def test_an_action_server_without_its_database_is_alive_but_not_ready(tmp_path):
     port = stacks.free_port()
     running = stacks.Stack(tmp_path / "log", env={"DATABASE_URL": DOWN, "FIRSTSTOP_VAR": str(tmp_path)})

@@ -74,6 +74,7 @@ def test_an_invalid_reply_gets_rasas_error(reply):
     assert ours.value.message == rasas.value.message
 
 
+@pytest.mark.full  # starts a server itself
 def test_the_action_server_loads_the_knowledge_without_tensorflow():
     code = (
         "import sys; from server.action_server import block_tensorflow, load_knowledge; "

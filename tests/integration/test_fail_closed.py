@@ -143,6 +143,7 @@ def test_an_action_server_beyond_loopback_refuses_to_start_without_a_token(tmp_p
     assert result.returncode != 0 and "ACTION_SERVER_TOKEN" in result.stderr
 
 
+@pytest.mark.full  # starts a server itself
 def test_an_action_server_with_a_token_refuses_calls_without_it_and_never_echoes_a_tracker(tmp_path):
     port = free_port()
     stack = stacks.Stack(tmp_path / "log", env={"ACTION_SERVER_TOKEN": "a-shared-token-of-some-length"})
@@ -166,6 +167,7 @@ def test_an_action_server_with_a_token_refuses_calls_without_it_and_never_echoes
         stack.stop_all()
 
 
+@pytest.mark.full  # starts a server itself
 def test_the_console_runs_under_gunicorn_without_a_version_banner_or_query_strings_in_its_log(tmp_path):
     from members.schema import upgrade
 
