@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -125,9 +126,13 @@ class Route:
 
 
 def _routing_data(path: Path) -> dict:
-    """clusters.yml as read, or {} when there is none."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
-    return data or {}
+    """clusters.yml as read, or {} when there is none; parsed once per version of the file (about half a second)."""
+    return _parsed(path, path.stat().st_mtime_ns) if path.exists() else {}
+
+
+@lru_cache(maxsize=2)
+def _parsed(path: Path, version: int) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
 def load_outside(path: Path = CLUSTERS_FILE) -> dict[str, tuple[str, ...]]:
