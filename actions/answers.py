@@ -3,7 +3,6 @@ message that also describes a project gets the answer and the routing; after the
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -17,7 +16,6 @@ from actions.conversation import answer_language, language, language_events
 from actions.notify import add_followup
 from knowledge.content import Entry
 from knowledge.understanding import (
-    PROJECT_SAYS,
     Reading,
     asks_who_to_contact,
     indirect_question,
@@ -25,12 +23,6 @@ from knowledge.understanding import (
     read_question,
 )
 
-# The visitor's own project named inside a question ("How can we finance the R&D of our AI tool for hospitals?").
-OWN_PROJECT = re.compile(
-    r"\b(?:our|my|notre|nos|mon|ma|unser(?:e|em|en|er)?|mein(?:e|em|en|er)?)\s+(?:[\w-]+\s+){0,3}?"
-    r"(?:tool|product|project|app|software|platform|device|solution|technology|start-?up|company|idea|prototype|"
-    r"system|service|outil|produit|projet|logiciel|plateforme|entreprise|soci[ée]t[ée]|werkzeug|produkt|projekt|"
-    r"plattform|firma|unternehmen|l[öo]sung|ger[äa]t)s?\b", re.I)
 # Messages that are not something to add to a logged enquiry.
 NOT_A_FOLLOWUP = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "chitchat", "tell_me_more",
                   "out_of_scope", "cancel"}
@@ -130,22 +122,12 @@ def note_followup(dispatcher: CollectingDispatcher, tracker: Tracker, announce: 
     return [SlotSet("followups", followups)]
 
 
-def with_own_project(knowledge, reading: Reading, said: str, lang: str) -> Reading:
-    """An answered question that tells of the visitor's own project in the same sentence ('How can we finance the R&D
-    of our AI tool for hospitals?') is routed too, when the project fits a cluster; any other reading is kept."""
-    if reading.kind != "answer" or not (OWN_PROJECT.search(said) or PROJECT_SAYS.search(said)):
-        return reading
-    found = knowledge.route(said, lang)
-    return Reading("answer_and_route", reading.answer, found) if found.decision == "cluster" else reading
-
-
 def respond(dispatcher: CollectingDispatcher, tracker: Tracker, knowledge) -> tuple[list[Any] | None, Reading]:
     """Answer, or start routing, when the knowledge base is confident (the events), else None;
     with the reading, whose closest topics the caller can offer."""
     said = tracker.latest_message.get("text") or ""
     intent = tracker.latest_message.get("intent", {}).get("name") or ""
-    reading = with_own_project(knowledge, read_question(knowledge, said, intent, tracker.get_slot("last_topic"),
-                                                        language=language(tracker)), said, language(tracker))
+    reading = read_question(knowledge, said, intent, tracker.get_slot("last_topic"), language=language(tracker))
     if reading.kind == "answer":
         return answer_entry(dispatcher, tracker, reading.answer.best.entry), reading
     if reading.routes:

@@ -168,9 +168,9 @@ def print_pipeline_misses(knowledge, data: dict, intents: dict[str, str], langua
         for item in data[key]:
             alone = {"questions": [], "out_of_scope": [], "enquiries": [], key: [item]}
             if not score_pipeline(knowledge, alone, intents, language)[rate]:
-                kind, target = bot_handling(knowledge, item["text"], intents[item["text"]], language)
+                kind, entry, cluster = bot_handling(knowledge, item["text"], intents[item["text"]], language)
                 print(f"  {language} pipeline miss: {item['text']!r}: expected {item['expect']},"
-                      f" NLU {intents[item['text']]} → {kind} {target}")
+                      f" NLU {intents[item['text']]} → {kind} {entry or ''} {cluster or ''}")
 
 
 def main(argv: list[str]) -> int:

@@ -131,24 +131,23 @@ def parse_with_model(texts: list[str]) -> dict[str, str]:
     return asyncio.run(parse_all())
 
 
-def bot_handling(knowledge: Knowledge, text: str, intent: str, language: str = "en") -> tuple[str, str | None]:
-    """What the bot does with `text` given its NLU intent: ('answer', entry id), ('route', cluster or
-    None), ('handoff', None) or ('honest', None) — the same decisions as the actions make."""
+def bot_handling(knowledge: Knowledge, text: str, intent: str, language: str = "en") -> tuple[str, str | None, str | None]:
+    """What the bot does with `text` given its NLU intent, as (kind, entry answered, cluster routed to): 'answer',
+    'route', 'answer_and_route' (a question asked with the visitor's project: both), 'handoff', 'honest' or
+    'other' — the same decisions as the actions make."""
     if intent in QUESTION_INTENTS:
         reading = read_question(knowledge, text, intent, language=language)
-        if reading.kind == "answer":
-            return "answer", reading.answer.best.entry.id
-        if reading.kind == "route":
-            return "route", reading.route.best.cluster.id
-        return "honest", None
+        entry = reading.answer.best.entry.id if reading.kind in ("answer", "answer_and_route") else None
+        cluster = reading.route.best.cluster.id if reading.routes else None
+        return (reading.kind if entry or cluster else "honest"), entry, cluster
     if intent == "describe_project":
         route = knowledge.route(text, language)
-        return "route", route.best.cluster.id if route.best else None
+        return "route", None, route.best.cluster.id if route.best else None
     if intent in HANDOFF_INTENTS:
-        return "handoff", None
+        return "handoff", None, None
     if intent == "privacy_request":  # action_privacy answers with the erasure entry
-        return "answer", ERASURE_TOPIC
-    return "other", None
+        return "answer", ERASURE_TOPIC, None
+    return "other", None, None
 
 
 def score_pipeline(knowledge: Knowledge, data: dict, intents: dict[str, str], language: str) -> dict[str, float | None]:
@@ -163,17 +162,17 @@ def score_pipeline(knowledge: Knowledge, data: dict, intents: dict[str, str], la
 
     answered = 0
     for q in data["questions"]:
-        kind, target = bot_handling(knowledge, q["text"], intents[q["text"]], language)
-        answered += (kind == "answer" and target == q["expect"]) or (
-            kind == "route" and q["expect"] == f"cluster-{target}") or (
+        kind, entry, cluster = bot_handling(knowledge, q["text"], intents[q["text"]], language)
+        answered += (entry is not None and entry == q["expect"]) or (
+            kind == "route" and q["expect"] == f"cluster-{cluster}") or (
             kind == "handoff" and q["expect"] == "advisor-meeting")
     honest = sum(bot_handling(knowledge, t, intents[t], language)[0] in ("honest", "other")
                  for t in data["out_of_scope"])
     routed = 0
     for item in data["enquiries"]:
-        kind, target = bot_handling(knowledge, item["text"], intents[item["text"]], language)
-        routed += (kind == "route" and (target or "none") == item["expect"]) or (
-            item["expect"] == "none" and (kind == "honest" or kind == "answer" and target.startswith("referral-")))
+        kind, entry, cluster = bot_handling(knowledge, item["text"], intents[item["text"]], language)
+        routed += (kind in ("route", "answer_and_route") and (cluster or "none") == item["expect"]) or (
+            item["expect"] == "none" and (kind == "honest" or kind == "answer" and entry.startswith("referral-")))
     return {"hit@1": rate(answered, data["questions"]), "not sure": rate(honest, data["out_of_scope"]),
             "routed": rate(routed, data["enquiries"])}
 

@@ -43,6 +43,12 @@ PROJECT_SAYS = re.compile(
     r"wir (?:entwickeln|bauen|produzieren|stellen|arbeiten|planen|sind|wollen|bieten)|"
     r"unser(?:e|em)? (?:firma|unternehmen|start-?up|projekt|produkt|team|technologie|l[öo]sung)|"
     r"ich (?:entwickle|baue|arbeite an|gr[üu]nde)|mir (?:entw[ée]ckelen|bauen|schaffen)|eis (?:firma|projet))", re.I)
+# The visitor's own project named inside a question ("How can we finance the R&D of our AI tool for hospitals?").
+OWN_PROJECT = re.compile(
+    r"\b(?:our|my|notre|nos|mon|ma|unser(?:e|em|en|er)?|mein(?:e|em|en|er)?)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:tool|product|project|app|software|platform|device|solution|technology|start-?up|company|idea|prototype|"
+    r"system|service|outil|produit|projet|logiciel|plateforme|entreprise|soci[ée]t[ée]|werkzeug|produkt|projekt|"
+    r"plattform|firma|unternehmen|l[öo]sung|ger[äa]t)s?\b", re.I)
 # The entries that present one cluster are named after it: 'cluster-ecodev'.
 CLUSTER_ENTRY = "cluster-"
 # Below this an answer is a guess (twice the least an answer needs): a statement that routing places is a project.
@@ -136,7 +142,8 @@ def reads_as_project(knowledge, text: str, answer: Answer, route: Route) -> bool
 def read_question(knowledge, text: str, intent: str, last_topic: str | None = None, language: str = "en") -> Reading:
     """How to handle a message whose intent is in QUESTION_INTENTS, written in `language`; `last_topic`
     is the entry id of the previous answer, for follow-ups. A question asked with a description of the visitor's
-    project is answered and the project routed; asked whom to contact, the routing is the answer."""
+    project is answered and the project routed, and so is one that names the visitor's own project when the project
+    fits a cluster; asked whom to contact, the routing is the answer."""
     project = project_part(text)
     asked = question_part(text) if project else None
     answer = knowledge.answer(asked or text, language, last_topic)
@@ -149,8 +156,11 @@ def read_question(knowledge, text: str, intent: str, last_topic: str | None = No
     route = knowledge.route(text, language)
     if reads_as_project(knowledge, text, answer, route):
         return Reading("route", answer, route)
+    if answer.best is not None and route.decision == "cluster" and route.terms and (
+            OWN_PROJECT.search(text) or PROJECT_SAYS.search(text)):  # on the project's own words, not 'my company'
+        return Reading("answer_and_route", answer, route)  # 'How can we finance the R&D of our AI tool for hospitals?'
     if answer.best is not None:
-        return Reading("answer", answer)
+        return Reading("answer", answer, route)
     if route.decision == "cluster" and not answer.off_topic:
         return Reading("route", answer, route)
     if intent == "out_of_scope" or answer.out_of_scope:
