@@ -47,7 +47,8 @@ def checked_organisation(value: Any) -> str | None:
     organisation = single_line(str(value or ""))
     if organisation == "/deny" or NO_WORDS.match(organisation):
         return "none"
-    if not 1 < len(organisation) <= 200 or organisation.startswith("/") or YES_WORDS.match(organisation):
+    if not 1 < len(organisation) <= 200 or organisation.startswith("/") or YES_WORDS.match(organisation) \
+            or "@" in organisation:  # a mistyped address ('claire@aerocoat') is no organisation
         return None
     return organisation
 

@@ -101,7 +101,8 @@ def test_a_yes_after_refusing_consent_asks_consent_again(actions_db, said):
     assert slots["consent"] is None and slots["need"] is None and slots["requested_slot"] == "consent"
 
 
-@pytest.mark.parametrize("slot, said", [("name", "yes please"), ("name", "Ja, gerne"), ("organisation", "yes")])
+@pytest.mark.parametrize("slot, said", [("name", "yes please"), ("name", "Ja, gerne"), ("organisation", "yes"),
+                                        ("organisation", "claire.weber@aerocoat")])
 def test_a_yes_typed_at_the_name_or_organisation_step_is_not_kept(actions_db, slot, said):
     lead = {**LEAD, "consent": True, **({"name": "Jane Doe"} if slot == "organisation" else {})}
     slots, _, dispatcher = run(ValidateContactForm(), step("contact_form", slot, said, lead))
