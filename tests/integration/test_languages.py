@@ -51,7 +51,7 @@ def test_a_german_lead_is_served_in_german_routed_recorded_and_mailed_as_german(
         ("ja", "Wie heißen Sie?"),
         ("Jonas Becker", "Organisation"),
         ("keine", "E-Mail-Adresse"),
-        ("jonas.becker@leicht.example", "Wobei soll der Berater"),
+        ("jonas.becker@leicht.example", "Wobei sollen wir Ihnen helfen"),
         ("Förderung für die Qualifizierung", "Das sende ich an"),
         ("/affirm", "Ich habe Ihre Anfrage an"),
     ])
