@@ -2,13 +2,18 @@
 fails on our side (action server or database unreachable) is not saved and is answered 503 with what to do,
 so sending it again is safe; a turn that produced no reply gets a short note, never silence. Messages are
 rate-limited per client address and per conversation (in this process: each Rasa process counts its own),
-and each message carries a keyed hash of its client address (`metadata["client_key"]`) for the actions."""
+and each message carries a keyed hash of its client address (`metadata["client_key"]`) for the actions.
+
+A client may give each message its own id (`message_id`, sent again unchanged when it sends the message
+again): a message whose turn was saved already is answered with that turn's replies, not run twice (see
+server.tracker_store.RESENT), so sending again after any failure is safe, even one the server got wrong."""
 from __future__ import annotations
 
 import ipaddress
 import json
 import logging
 import math
+import re
 import unicodedata
 from asyncio import CancelledError
 from collections.abc import Awaitable, Callable, Iterable
@@ -23,7 +28,7 @@ import bot_texts
 from firststop.settings import SettingsError, get_settings, secret_key
 from firststop.visitors import RateLimit, client_key, is_conversation_id  # noqa: F401 (imported from here too)
 from server.rasa_server import ActionServerUnavailable
-from server.tracker_store import TrackerStoreUnavailable
+from server.tracker_store import RESENT, AlreadyTaken, TrackerStoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +39,7 @@ SOMETHING_WENT_WRONG = bot_texts.text("channel.something_went_wrong")
 NO_REPLY = bot_texts.text("channel.no_reply")
 STORE_UNAVAILABLE = bot_texts.text("channel.store_unavailable")
 TOO_MANY = bot_texts.text("channel.too_many")
+MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 TOO_LARGE = "the request is too large: messages are limited to {max_length} characters"
 
 
@@ -75,7 +81,8 @@ def is_json_media_type(content_type: str | None) -> bool:
 
 def parse_request(content_type: str, body: bytes, max_length: int,
                   max_bytes: int = 65_536) -> tuple[str, str, dict[str, Any]]:
-    """(sender, text, metadata) from a webhook request, or InputRejected saying what is wrong."""
+    """(sender, text, metadata) from a webhook request, or InputRejected saying what is wrong; metadata holds
+    the widget's language and the client's message id when they were given."""
     if not is_json_media_type(content_type):
         raise InputRejected(415, "send JSON with Content-Type: application/json")
     if len(body) > max_bytes:
@@ -101,9 +108,13 @@ def parse_request(content_type: str, body: bytes, max_length: int,
         raise InputRejected(400, "the message is empty")
     if len(text) > max_length:
         raise InputRejected(413, f"messages are limited to {max_length} characters")
+    message_id = payload.get("message_id")
+    if message_id is not None and not (isinstance(message_id, str) and MESSAGE_ID.fullmatch(message_id)):
+        raise InputRejected(400, "'message_id' must be 8 to 64 letters, digits, '-' or '_'")
     metadata = payload.get("metadata") if isinstance(payload.get("metadata"), dict) else {}
     language = metadata.get("language")
-    return sender, text, {"language": language} if language in LANGUAGES else {}
+    checked = {"language": language} if language in LANGUAGES else {}
+    return sender, text, checked | ({"message_id": message_id} if message_id else {})
 
 
 def trusted_networks(entries: Iterable[str]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
@@ -195,12 +206,17 @@ class RestInput(RasaRestInput):
                 return too_many(wait)
             per_conversation.take(sender)
             language = metadata.get("language", "en")  # the widget's: what the channel's own notes are written in
+            message_id = metadata.pop("message_id", None)
             metadata["client_key"] = visitor
             collector = LanguageCollector()
+            RESENT.set(message_id)
             try:
-                await on_new_message(
-                    UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
-                )
+                await on_new_message(UserMessage(
+                    text, collector, sender, input_channel=self.name(), metadata=metadata, message_id=message_id))
+            except AlreadyTaken as taken:  # sent again, but its turn was saved: the same replies, not a second turn
+                log.info("message from %s was taken in already: sending its replies again", sender)
+                for reply in taken.replies:
+                    await collector.send_response(sender, reply)
             except CancelledError:
                 log.error("message from %s timed out", sender)
                 return response.json({"error": "the assistant took too long; please try again"}, status=503)

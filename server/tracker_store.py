@@ -15,10 +15,16 @@ session and unit of work. What is stored is exactly what Rasa stores, in the `ev
 When the database can't be read or written, the store raises TrackerStoreUnavailable, which Rasa's
 FailSafeTrackerStore lets through (it is not an Exception) instead of carrying on with a blank in-memory
 tracker: the REST channel tells the visitor to send the message again, and no turn is half-saved.
+
+Sending a message again is safe even when the store was wrong to say it wasn't taken (the database committed a
+turn but the connection broke before it said so, or the reply was lost on its way to the visitor): the channel
+puts the client's id for the message in RESENT, and a conversation whose latest message already has that id is
+not run again; AlreadyTaken hands the channel the replies that turn gave.
 """
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import threading
@@ -26,7 +32,7 @@ from collections import OrderedDict
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.events import BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -37,6 +43,7 @@ from members.db import describe_error
 STORED = "_firststop_stored_events"  # attribute on a tracker: how many of its events the database holds
 HELD_TRACKERS = 200  # conversations kept in memory between messages (the most recently active)
 LAST_EVENT_ID = text("SELECT max(id) FROM events WHERE sender_id = :sender_id")
+RESENT: contextvars.ContextVar[str | None] = contextvars.ContextVar("firststop_message_id", default=None)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +54,32 @@ class TrackerStoreUnavailable(BaseException):
     A BaseException, like asyncio.CancelledError, so that the `except Exception` with which Rasa's
     FailSafeTrackerStore falls back to an in-memory tracker lets it through to the REST channel.
     """
+
+
+class AlreadyTaken(BaseException):
+    """The message being handled (its client id in RESENT) is the conversation's latest one: its turn was saved.
+
+    A BaseException for the same reason as TrackerStoreUnavailable; `replies` are the messages the saved turn
+    gave (BotUttered.message() dicts), which the channel sends again instead of running the turn twice.
+    """
+
+    def __init__(self, replies: list[dict[str, Any]]) -> None:
+        super().__init__("message already taken in")
+        self.replies = replies
+
+
+def saved_turn_replies(tracker: DialogueStateTracker | None, message_id: str | None) -> list[dict[str, Any]] | None:
+    """The bot messages after the conversation's latest visitor message when that message has this client id
+    (the turn was saved already), else None."""
+    if tracker is None or message_id is None:
+        return None
+    replies = []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return replies[::-1] if event.message_id == message_id else None
+        if isinstance(event, BotUttered):
+            replies.append(event.message())
+    return None
 
 
 async def unless_unavailable(work, what: str, conversation_id: str, *args):
@@ -131,8 +164,14 @@ class ConcurrentTrackerStore(SQLTrackerStore):
             self._hold(tracker.sender_id, last_event_id, tracker)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        """The tracker of the conversation's latest session."""
-        return await unless_unavailable(self._read, "read", sender_id, sender_id, False)
+        """The tracker of the conversation's latest session; AlreadyTaken if it has taken in the message that is
+        being handled (RESENT) already."""
+        tracker = await unless_unavailable(self._read, "read", sender_id, sender_id, False)
+        replies = saved_turn_replies(tracker, RESENT.get())
+        RESENT.set(None)  # the turn's first read decides; its later reads (streaming, say) are ordinary
+        if replies is not None:
+            raise AlreadyTaken(replies)
+        return tracker
 
     async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
         """The tracker with the events of every session."""

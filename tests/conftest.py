@@ -143,11 +143,13 @@ class RunningStack:
     smtp: object
     var_dir: Path
 
-    def send(self, sender: str, message: str, timeout: float = 30) -> list[dict]:
-        """Post one visitor message to the REST channel and return the bot's messages."""
+    def send(self, sender: str, message: str, timeout: float = 30, message_id: str | None = None) -> list[dict]:
+        """Post one visitor message (with the client's id for it, if given) to the REST channel and return the
+        bot's messages."""
+        body = {"sender": sender, "message": message} | ({"message_id": message_id} if message_id else {})
         request = urllib.request.Request(
             f"{self.rasa_url}/webhooks/rest/webhook",
-            json.dumps({"sender": sender, "message": message}).encode(),
+            json.dumps(body).encode(),
             {"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=timeout) as response:

@@ -108,10 +108,11 @@ class FaultStack(RunningStack):
         """Start a stopped process again and wait until it is healthy."""
         self.stack.start(self.services[name], self.service_env.get(name))
 
-    def post(self, sender: str, message: str, timeout: float = 30) -> tuple[int, object]:
+    def post(self, sender: str, message: str, timeout: float = 30,
+             message_id: str | None = None) -> tuple[int, object]:
         """Post a visitor message; returns (HTTP status, decoded JSON body)."""
         try:
-            return 200, self.send(sender, message, timeout)
+            return 200, self.send(sender, message, timeout, message_id)
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"null")
 
@@ -127,10 +128,12 @@ class VisitLog:
 
 
 def say_until_taken(stack: FaultStack, log: VisitLog, turn: Turn, deadline: float) -> str:
-    """Send the turn, and send it again (as the widget and the visitor do) while the server says it wasn't taken."""
+    """Send the turn, and send it again with the same message id (as the widget and the visitor do) while the
+    server says it wasn't taken."""
+    message_id = uuid.uuid4().hex
     while True:
         try:
-            status, body = stack.post(log.sender, turn.text)
+            status, body = stack.post(log.sender, turn.text, message_id=message_id)
         except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
             status, body = 0, {"error": str(error)}
         log.statuses.append(status)

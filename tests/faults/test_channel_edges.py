@@ -1,6 +1,6 @@
 """The chat channel's edges on the shared stack: CORS answers only the configured origins, an oversized body
-is refused on its headers (413 at once, Rasa's memory unchanged), and Rasa's log never holds what a visitor
-wrote, even the messages Rasa can't parse."""
+is refused on its headers (413 at once, Rasa's memory unchanged), a message sent again with its id is answered
+once, and Rasa's log never holds what a visitor wrote, even the messages Rasa can't parse."""
 from __future__ import annotations
 
 import json
@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from firststop import proc
+from firststop.visits import firststop_script, split_at
 
 WEBHOOK = "/webhooks/rest/webhook"
 
@@ -58,6 +59,22 @@ def oversized_request(rasa_url: str, declared: int) -> tuple[float, bytes]:
                 break
             received += chunk
         return time.monotonic() - started, received
+
+
+def test_a_message_sent_again_with_its_id_is_answered_once(stack):
+    """A client that didn't get the reply to "yes" (it was lost, or the server wrongly said it wasn't taken)
+    sends it again with the same id: the same reply, not the answer to the next question."""
+    sender = uuid.uuid4().hex
+    before, rest = split_at(firststop_script(0), "confirm")
+    for turn in before:
+        stack.say(sender, turn.text)
+    confirm, consent = rest[0], rest[1]
+    message_id = uuid.uuid4().hex
+    first = stack.send(sender, confirm.text, message_id=message_id)
+    again = stack.send(sender, confirm.text, message_id=message_id)
+    assert confirm.expect in first[-1]["text"].lower()
+    assert again == first
+    assert consent.expect in stack.say(sender, consent.text).lower()  # a new message goes on from there
 
 
 def test_an_oversized_body_is_refused_on_its_headers(stack):

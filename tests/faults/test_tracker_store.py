@@ -1,12 +1,14 @@
 """The concurrent tracker store gives Rasa the same conversations as its SQL tracker store: a held tracker is
-used only while the database has nothing newer, a turn that wasn't saved leaves no trace, and two Rasa
-processes sharing the database see each other's turns."""
+used only while the database has nothing newer, a turn that wasn't saved leaves no trace, a message sent again
+after a turn that was saved (though the store said it wasn't) isn't run twice, and two Rasa processes sharing
+the database see each other's turns."""
 from __future__ import annotations
 
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from sqlalchemy.exc import OperationalError
 
 from firststop.settings import ROOT, get_settings
 from server import tracker_store
@@ -68,6 +70,45 @@ def test_a_turn_that_was_not_saved_leaves_no_trace(stores):
         return await first.retrieve("visitor")
 
     assert run_async(scenario()).get_slot("name") == "Jane"
+
+
+def test_a_message_sent_again_after_a_saved_turn_gets_that_turns_replies(stores, monkeypatch):
+    """The database commits a turn but the connection breaks before it says so: the store reports the turn
+    unsaved, the visitor's client sends the message again with its id, and gets the first turn's replies back
+    instead of a second turn (which would answer "yes" to the next question)."""
+    first, second, _ = stores
+    write = first._write
+
+    def committed_then_lost(tracker):
+        write(tracker)
+        raise OperationalError("COMMIT", {}, ConnectionResetError("connection reset by peer"))
+
+    async def scenario():
+        tracker = await first.get_or_create_tracker("visitor")
+        turn(tracker, "Jane", "Jane")
+        await first.save(tracker)
+        tracker = await first.retrieve("visitor")
+        tracker.update(UserUttered("yes", {"name": "affirm", "confidence": 1.0}, message_id="c0ffee-0001"))
+        tracker.update(BotUttered("May we store your name?", {"buttons": [{"title": "Yes", "payload": "/affirm"}]}))
+        tracker.update(ActionExecuted("action_listen"))
+        monkeypatch.setattr(first, "_write", committed_then_lost)
+        with pytest.raises(tracker_store.TrackerStoreUnavailable):
+            await first.save(tracker)
+        monkeypatch.setattr(first, "_write", write)
+        taken = []
+        for store in (first, second):  # whichever Rasa process the message reaches again
+            tracker_store.RESENT.set("c0ffee-0001")
+            with pytest.raises(tracker_store.AlreadyTaken) as resent:
+                await store.retrieve("visitor")
+            taken.append(resent.value.replies)
+        tracker_store.RESENT.set("c0ffee-0002")  # a new message is a new turn
+        return taken, await first.retrieve("visitor")
+
+    taken, tracker = run_async(scenario())
+    for replies in taken:
+        assert [(reply["text"], reply["buttons"]) for reply in replies] == [
+            ("May we store your name?", [{"title": "Yes", "payload": "/affirm"}])]
+    assert tracker.latest_message.text == "yes"
 
 
 def test_two_processes_see_each_others_turns(stores):

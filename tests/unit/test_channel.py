@@ -35,6 +35,11 @@ def test_a_good_message_is_accepted_with_its_language():
         SENDER, "hello", {"language": "fr"})
 
 
+def test_a_client_message_id_is_kept_to_recognise_the_message_sent_again():
+    assert parse_request(JSON, body(sender=SENDER, message="yes", message_id="9c1d0e2f7a3b4c5d"), 1000) == (
+        SENDER, "yes", {"message_id": "9c1d0e2f7a3b4c5d"})
+
+
 @pytest.mark.parametrize("content_type, raw, status", [
     ("text/plain", body(sender=SENDER, message="hi"), 415),
     ("text/plain; x=application/json", body(sender=SENDER, message="hi"), 415),
@@ -50,6 +55,10 @@ def test_a_good_message_is_accepted_with_its_language():
     (JSON, body(sender=SENDER, message=42), 400),
     (JSON, body(sender=SENDER, message="x" * 1001), 413),
     (JSON, body(sender=SENDER, message="hi", padding="x" * 70_000), 413),
+    (JSON, body(sender=SENDER, message="hi", message_id="short"), 400),
+    (JSON, body(sender=SENDER, message="hi", message_id="x" * 65), 400),
+    (JSON, body(sender=SENDER, message="hi", message_id="../../etc/passwd"), 400),
+    (JSON, body(sender=SENDER, message="hi", message_id=12345678), 400),
 ])
 def test_bad_input_gets_a_clear_status(content_type, raw, status):
     with pytest.raises(InputRejected) as error:

@@ -1,4 +1,4 @@
-"""A TCP relay between the widget and the Rasa server that a test can cut, restore or slow down."""
+"""A TCP relay between the widget and the Rasa server that a test can cut, restore, slow down or make lose replies."""
 from __future__ import annotations
 
 import socket
@@ -21,12 +21,14 @@ class Relay:
     """Forwards 127.0.0.1:`port` to an upstream port; `cut()` makes the server unreachable until `restore()`.
 
     `delay` (seconds) holds each HTTP POST request before it reaches the server: a slow server, seen from
-    the browser. The CORS preflight (OPTIONS) is not held.
+    the browser. The CORS preflight (OPTIONS) is not held. With `lose_replies`, requests reach the server but
+    its answers are dropped and the connection reset: the network failed after the server took the message in.
     """
 
     def __init__(self, upstream_port: int) -> None:
         self.upstream_port = upstream_port
         self.delay = 0.0
+        self.lose_replies = False
         self._up = True
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
@@ -71,14 +73,20 @@ class Relay:
                 continue
             with self._lock:
                 self._open.update((client, server))
-            threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client, False), daemon=True).start()
+            posted = threading.Event()  # this connection carried a POST (the CORS preflight's answer is never lost)
+            threading.Thread(target=self._pump, args=(client, server, True, posted), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, False, posted), daemon=True).start()
 
-    def _pump(self, source: socket.socket, target: socket.socket, requests: bool) -> None:
+    def _pump(self, source: socket.socket, target: socket.socket, requests: bool, posted: threading.Event) -> None:
         try:
             while data := source.recv(65536):
-                if requests and self.delay and data.startswith(b"POST "):
-                    time.sleep(self.delay)
+                if requests and data.startswith(b"POST "):
+                    posted.set()
+                    if self.delay:
+                        time.sleep(self.delay)
+                if not requests and self.lose_replies and posted.is_set():
+                    _reset(target)
+                    return
                 target.sendall(data)
         except OSError:
             pass

@@ -1,4 +1,5 @@
-"""The widget when the server is unreachable or slow: the message is kept, Retry delivers it, nothing is lost.
+"""The widget when the server is unreachable or slow, or its reply is lost: the message is kept, Retry delivers
+it once, nothing is lost.
 
 The widget talks to the real Rasa server through a relay (tests/widget/relay.py) that the test cuts, restores
 or slows down, so the shared Rasa server keeps running for the other tests.
@@ -10,10 +11,12 @@ import json
 import pytest
 from playwright.sync_api import expect
 
+from firststop.visits import firststop_script
 from server.channel import TOO_MANY
 from tests.widget.chat import (
     GREETING,
     SQLITE_STACK,
+    ask,
     last_reply,
     messages,
     open_and_greet,
@@ -42,6 +45,23 @@ def test_server_down_then_up_the_message_is_kept_and_retry_delivers_it(relayed_p
     expect(page.locator("[data-fs=input]")).to_be_focused()
     # Delivered once: one question, one answer.
     expect(messages(page, "bot").filter(has_text="Ministry of the Economy")).to_have_count(1)
+
+
+def test_a_reply_lost_on_the_way_is_not_answered_twice(relayed_page, relay):
+    """The server took "yes" in (the cluster proposal accepted) but the network lost its reply: Retry shows the
+    consent question it had asked, not the answer to "yes" to it (the form's next step)."""
+    page = relayed_page
+    open_and_greet(page)
+    project = next(turn for turn in firststop_script(0) if turn.kind == "project")
+    ask(page, project.text, project.expect)
+    relay.lose_replies = True
+    send(page, "yes")
+    expect(page.locator("[data-fs=retry]")).to_be_visible()
+    relay.lose_replies = False
+    page.click("[data-fs=retry]")
+    expect(last_reply(page)).to_contain_text("may we store", ignore_case=True)
+    expect(messages(page, "error")).to_have_count(0)
+    expect(messages(page, "bot").filter(has_text="What is your name")).to_have_count(0)
 
 
 def test_a_failed_message_survives_a_reload(relayed_page, relay):

@@ -69,7 +69,9 @@ export function cleanHistory(list) {
       payload: isText(payload) ? payload : undefined,
       status: status === 'failed' ? status : undefined,
       code: role === 'error' ? (code === 'rejected' || code === 'limited' ? code : 'network') : undefined,
-      retry: retry && isText(retry.payload) ? { payload: retry.payload, of: isText(retry.of) ? retry.of : undefined } : undefined,
+      retry: retry && isText(retry.payload)
+        ? { payload: retry.payload, of: isText(retry.of) ? retry.of : undefined, messageId: isText(retry.messageId) ? retry.messageId : undefined }
+        : undefined,
       vote: vote === 'up' || vote === 'down' ? vote : undefined,
       said: said === true || undefined,
       from: role === 'staff' && isText(from) ? from : undefined,

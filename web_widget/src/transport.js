@@ -45,7 +45,8 @@ export function createApi({ apiUrl, fetchImpl = globalThis.fetch }) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A client whose send() resolves to replies; it retries alone only what the server surely never handled. */
+/** A client whose send() resolves to replies; it retries alone only what the server surely never handled. A message
+ * goes with its `messageId` (the same on every retry), so the server answers a message it took in already once. */
 export function createTransport({ serverUrl, fetchImpl = globalThis.fetch, timeoutMs = 20000, retries = 1, retryDelayMs = 800, wait = sleep }) {
   const url = `${serverUrl}/webhooks/rest/webhook`;
 
@@ -75,10 +76,11 @@ export function createTransport({ serverUrl, fetchImpl = globalThis.fetch, timeo
   }
 
   return {
-    async send({ sender, message, language }) {
+    async send({ sender, message, language, messageId }) {
+      const body = { sender, message, metadata: { language }, ...(messageId && { message_id: messageId }) };
       for (let attempt = 0; ; attempt++) {
         try {
-          return await once({ sender, message, metadata: { language } });
+          return await once(body);
         } catch (err) {
           if (!err.retrySafe || attempt >= retries) throw err;
           await wait(retryDelayMs * (attempt + 1));

@@ -108,8 +108,9 @@ export function createWidget({ doc, settings, pageLang, translate, storage, tran
     }, 8000);
   }
 
-  function enqueue(payload, of) {
-    const job = { session: sessionId, payload, of };
+  /** Queue a payload for sending; a message sent again (Retry) keeps its id, so the server never runs it twice. */
+  function enqueue(payload, of, messageId = newId()) {
+    const job = { session: sessionId, payload, of, messageId };
     active.add(job);
     refreshTyping();
     queue = queue.then(() => deliver(job)).finally(() => active.delete(job) && refreshTyping());
@@ -118,7 +119,7 @@ export function createWidget({ doc, settings, pageLang, translate, storage, tran
   async function deliver(job) {
     let replies, error;
     try {
-      if (job.session === sessionId) replies = await transport.send({ sender: job.session, message: job.payload, language: lang });
+      if (job.session === sessionId) replies = await transport.send({ sender: job.session, message: job.payload, language: lang, messageId: job.messageId });
     } catch (err) {
       error = err;
     }
@@ -130,7 +131,7 @@ export function createWidget({ doc, settings, pageLang, translate, storage, tran
     }
     // A refused message would be refused again: only an unreachable or busy server gets a Retry button.
     const rejected = error.kind === 'rejected';
-    add({ id: nextId(), role: 'error', text: '', code: rejected || error.kind === 'limited' ? error.kind : 'network', ts: now(), buttons: [], retry: rejected ? undefined : { payload: job.payload, of: job.of } });
+    add({ id: nextId(), role: 'error', text: '', code: rejected || error.kind === 'limited' ? error.kind : 'network', ts: now(), buttons: [], retry: rejected ? undefined : { payload: job.payload, of: job.of, messageId: job.messageId } });
     noteUnread(1);
   }
 
@@ -147,7 +148,7 @@ export function createWidget({ doc, settings, pageLang, translate, storage, tran
     setStatus(msg.retry.of, undefined);
     persist();
     refreshQuickReplies();
-    enqueue(msg.retry.payload, msg.retry.of);
+    enqueue(msg.retry.payload, msg.retry.of, msg.retry.messageId);
     ui.input.focus();
   }
 

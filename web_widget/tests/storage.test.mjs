@@ -149,13 +149,14 @@ test('cleanHistory keeps only well-formed messages and buttons', () => {
     { id: 1, role: 'bot', text: 'Hi', ts: 5, buttons: [{ title: 'Yes', payload: '/affirm', extra: 1 }, { title: 3 }], html: '<b>' },
     { id: 2, role: 'error', text: '', code: 'weird', retry: { payload: '/greet' } },
     { id: 3, role: 'user', text: 'Hello', status: 'failed' },
-    { id: 4, role: 'error', text: '', code: 'limited', retry: { payload: 'hi', of: '3' } },
+    { id: 4, role: 'error', text: '', code: 'limited', retry: { payload: 'hi', of: '3', messageId: 'c0ffee0001' } },
   ]);
   assert.equal(cleaned.length, 4);
   assert.equal(cleaned[3].code, 'limited');
   assert.deepEqual(JSON.parse(JSON.stringify(cleaned[0])), { id: '1', role: 'bot', text: 'Hi', ts: 5, buttons: [{ title: 'Yes', payload: '/affirm', extra: 1 }] });
   assert.equal(cleaned[1].code, 'network');
-  assert.deepEqual(cleaned[1].retry, { payload: '/greet', of: undefined });
+  assert.deepEqual(cleaned[1].retry, { payload: '/greet', of: undefined, messageId: undefined });
+  assert.deepEqual(cleaned[3].retry, { payload: 'hi', of: '3', messageId: 'c0ffee0001' }); // Retry sends the same message
   assert.equal(cleaned[2].status, 'failed');
 });
 

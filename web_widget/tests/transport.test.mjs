@@ -96,6 +96,13 @@ test('503 is retried once, then succeeds', async () => {
   assert.equal(calls.length, 2);
 });
 
+test('a message and its automatic retries go with the same message id', async () => {
+  const { fetchImpl, calls } = fakeFetch(json(503, { error: 'busy' }), json(200, []));
+  await transport(fetchImpl).send({ sender: 'a', message: 'yes', language: 'en', messageId: 'c0ffee0001' });
+  assert.equal(calls.length, 2);
+  assert.deepEqual(calls.map((c) => c.body.message_id), ['c0ffee0001', 'c0ffee0001']);
+});
+
 test('a refused connection is retried, then reported unreachable', async () => {
   const { fetchImpl, calls } = fakeFetch(new TypeError('Failed to fetch'));
   const waits = [];
