@@ -1,11 +1,14 @@
 """The conversation's language: the widget's to start with, then a visitor's explicit switch ("auf Deutsch bitte",
-a language button) or a confident detection on a message long enough (langid, its model in the package); short
-greetings never flip it. Luxembourgish visitors pick French or German for the answers. Pure (no tracker here)."""
+a language button) or a confident detection on a message long enough (Luxembourgish marker words, else langid, its
+model in the package); short greetings never flip it. Luxembourgish visitors pick French or German for the answers.
+Pure (no tracker here)."""
 from __future__ import annotations
 
 import json
 import re
 from functools import lru_cache
+
+from knowledge import luxembourgish
 
 LANGUAGES = ("en", "fr", "de", "lb")
 DEFAULT = "en"
@@ -37,12 +40,13 @@ SWITCH = {lang: re.compile(_ASK.replace("{name}", names), re.I) for lang, names 
 LB_PICK = {"fr": re.compile(r"\bfran(?:s|z)[eé]isch\b", re.I), "de": re.compile(r"\bd[äa]itsch\b", re.I)}
 
 
-@lru_cache(maxsize=1)
-def _identifier():
+@lru_cache(maxsize=2)
+def _identifier(languages: tuple[str, ...] = LANGUAGES):
+    """langid limited to `languages`."""
     from langid.langid import LanguageIdentifier, model
 
     identifier = LanguageIdentifier.from_modelstring(model, norm_probs=True)
-    identifier.set_languages(list(LANGUAGES))
+    identifier.set_languages(list(languages))
     return identifier
 
 
@@ -75,11 +79,18 @@ def asked_for(text: str) -> str | None:
 
 @lru_cache(maxsize=2048)
 def detected(text: str) -> str | None:
-    """The language a message is written in, when it has MIN_WORDS words and langid is confident; else None."""
+    """The language a message of MIN_WORDS words or more is written in, else None: Luxembourgish when its marker
+    words say so (langid takes some of it for German), else langid's when confident, never Luxembourgish for a
+    message with no Luxembourgish word in it (langid takes some German for Luxembourgish)."""
     said = (text or "").strip()
     if said.startswith("/") or "@" in said or len(WORD.findall(said)) < MIN_WORDS:
         return None
+    evidence = luxembourgish.score(said)
+    if evidence >= luxembourgish.MIN_SCORE:
+        return "lb"
     found, probability = _identifier().classify(said)
+    if found == "lb" and evidence <= 0:
+        found, probability = _identifier(tuple(x for x in LANGUAGES if x != "lb")).classify(said)
     return found if probability >= MIN_PROBABILITY else None
 
 

@@ -3,19 +3,24 @@
 Held-out files in eval/ are never used here; tune on these numbers, report with `make eval`.
 `--grid` scores a grid of thresholds; `--languages fr,de` limits the languages.
 `--tuning` scores the tuning set in eval/tuning/ (questions and enquiries written apart from the
-content) the way eval/run.py scores the held-out files, with the whole pipeline (the trained Rasa model's intent,
-then retrieval or routing) when a model for the current bot data is in models/; `--misses` lists what it missed.
+content, and Luxembourgish messages) the way eval/run.py scores the held-out files, with the whole pipeline (the
+trained Rasa model's intent, then retrieval or routing) when a model for the current bot data is in models/;
+`--misses` lists what it missed.
 """
 from __future__ import annotations
 
 import dataclasses
 import sys
+from pathlib import Path
+
+import yaml
 
 from server.action_server import block_tensorflow
 
 if "--tuning" not in sys.argv:  # the tuning set's whole-pipeline rows load the Rasa model, which needs TensorFlow
     block_tensorflow()  # before spaCy is imported: its thinc would import TensorFlow for nothing (seconds, 450 MB)
 
+from actions.language import next_language  # noqa: E402
 from eval.run import (  # noqa: E402
     SUBSETS,
     TARGETS,
@@ -37,6 +42,11 @@ from knowledge.store import LANGUAGES, cached_knowledge, load_off_topic, load_sy
 
 FOLDS = 5
 OFF_TOPIC_LABEL = "(off topic)"
+TUNING = Path(__file__).resolve().parent / "tuning"
+# The languages of the tuning set: the answer languages, and Luxembourgish (read by the German index).
+TUNING_LANGUAGES = (*LANGUAGES, "lb")
+# The conversation's language a Luxembourgish message is read in before it (it must become, or stay, the expected).
+BEFORE = ("fr", "de")
 
 
 def fold_of(items, fold: int, keep: bool) -> tuple:
@@ -114,11 +124,35 @@ def _line(label: str, values: dict, target: str = "") -> str:
     return f"  {label:<26}{cells}" + (f"    target {target}" if target else "")
 
 
+def luxembourgish_tuning() -> list[dict]:
+    """The Luxembourgish tuning messages (eval/tuning/lb.yml): text, language, intent, and entry or cluster."""
+    return (yaml.safe_load((TUNING / "lb.yml").read_text(encoding="utf-8")) or {}).get("messages") or []
+
+
+def tuning_data(language: str) -> dict:
+    """One language's tuning set in held_out's shape; the Luxembourgish messages' questions and projects become its
+    questions and enquiries (the rest are scored on their language and intent only)."""
+    if language != "lb":
+        return held_out(language, f"tuning/{language}.yml", f"tuning/{language}.yml")
+    messages = luxembourgish_tuning()
+    return {"questions": [{"text": m["text"], "expect": m["entry"]} for m in messages if m.get("entry")],
+            "out_of_scope": [],
+            "enquiries": [{"text": m["text"], "expect": m["cluster"]} for m in messages if m.get("cluster")],
+            "messages": messages}
+
+
+def language_right(message: dict) -> bool:
+    """Whether the conversation's language after the message is the expected one, from each of BEFORE
+    ('keep': too short to tell, it stays)."""
+    return all(next_language(before, message["text"]) == (before if message["language"] == "keep"
+                                                          else message["language"]) for before in BEFORE)
+
+
 def print_tuning(languages: tuple[str, ...], show_misses: bool) -> None:
     """Answer and routing figures per language on eval/tuning/<language>.yml, beside the issues' targets."""
     settings = get_settings()
     knowledge = cached_knowledge(settings.knowledge_dir, settings.knowledge_cache_dir)
-    data = {x: held_out(x, f"tuning/{x}.yml", f"tuning/{x}.yml") for x in languages}
+    data = {x: tuning_data(x) for x in languages}
     answers = {x: score_answers(knowledge, data[x], x) for x in languages}
     routing = {x: score_routing(knowledge, data[x]["enquiries"], x) for x in languages}
     print(f"{'Tuning set (eval/tuning/)':<28}" + "".join(f"{x.upper():>11}" for x in languages))
@@ -139,16 +173,24 @@ def print_tuning(languages: tuple[str, ...], show_misses: bool) -> None:
         scores = {x: score_routing(knowledge, subsets[x], x) if subsets[x] else None for x in languages}
         print(_line(f"'{tag}' top-1 (of n)", {x: None if s is None else f"{s.top1:.3f} ({s.enquiries})"
                                               for x, s in scores.items()}))
+    messages = {x: data[x].get("messages") for x in languages}
+    if any(messages.values()):
+        print(_line("messages", {x: len(m) if m else None for x, m in messages.items()}))
+        print(_line("language set or kept", {x: sum(map(language_right, m)) / len(m) if m else None
+                                             for x, m in messages.items()}))
     print_pipeline(knowledge, data, languages, show_misses)
     if show_misses:
         print_misses(languages, answers, routing)
+        for language, message in ((x, m) for x in languages for m in messages[x] or () if not language_right(m)):
+            print(f"  {language} language miss: {message['text']!r}: expected {message['language']},"
+                  f" got {', '.join(next_language(b, message['text']) for b in BEFORE)} from {', '.join(BEFORE)}")
 
 
 def print_pipeline(knowledge, data: dict, languages: tuple[str, ...], show_misses: bool) -> None:
     """The whole pipeline's rows (the trained model's intent, then retrieval or routing, as the actions do):
     the NLU's question-vs-project split is where a visitor loses most, and the k-fold figures can't show it."""
     texts = [t for x in languages for t in [q["text"] for q in data[x]["questions"]] + data[x]["out_of_scope"]
-             + [e["text"] for e in data[x]["enquiries"]]]
+             + [e["text"] for e in data[x]["enquiries"]] + [m["text"] for m in data[x].get("messages") or ()]]
     intents = parse_with_model(list(dict.fromkeys(texts)))
     if not intents:
         print("  whole pipeline: no trained model for the current bot data (train it first, see eval/run.py)")
@@ -157,9 +199,16 @@ def print_pipeline(knowledge, data: dict, languages: tuple[str, ...], show_misse
     print("Whole pipeline (Rasa NLU intent, then retrieval or routing)")
     print(_line("questions, right entry", {x: pipeline[x]["hit@1"] for x in languages}))
     print(_line("projects, routed correctly", {x: pipeline[x]["routed"] for x in languages}))
+    messages = {x: data[x].get("messages") for x in languages}
+    if any(messages.values()):
+        print(_line("messages' intent", {x: sum(intents[m["text"]] == m["intent"] for m in ms) / len(ms) if ms else None
+                                         for x, ms in messages.items()}, f"LB >= {TARGETS['lb']:.2f}"))
     if show_misses:
         for x in languages:
             print_pipeline_misses(knowledge, data[x], intents, x)
+            for m in messages[x] or ():
+                if intents[m["text"]] != m["intent"]:
+                    print(f"  {x} intent miss: {m['text']!r}: expected {m['intent']}, NLU {intents[m['text']]}")
 
 
 def print_pipeline_misses(knowledge, data: dict, intents: dict[str, str], language: str) -> None:
@@ -176,7 +225,7 @@ def print_pipeline_misses(knowledge, data: dict, intents: dict[str, str], langua
 def main(argv: list[str]) -> int:
     """Print the k-fold figures per language, or with `--tuning` the tuning set's."""
     settings = get_settings()
-    languages = LANGUAGES
+    languages = TUNING_LANGUAGES if "--tuning" in argv else LANGUAGES
     if "--languages" in argv:
         languages = tuple(argv[argv.index("--languages") + 1].split(","))
     if "--tuning" in argv:

@@ -37,7 +37,8 @@ STOP_WORDS = frozenset(
 _EXTRA_STOP_WORDS = {
     "fr": "bonjour bonsoir salut merci svp stp oui non madame monsieur voilà ok okay".split(),
     "de": "hallo moin servus danke bitte ja nein guten tag frau herr ok okay".split(),
-    "lb": "moien äddi merci jo nee w.e.g. ok okay".split(),
+    "lb": ("moien äddi merci villmools jo nee w.e.g. w.e.g wgl ok okay en gär gären vill mol wëll wëlls wëllen hätt gutt "
+           "sidd mengem mengen ärem ären eisem").split(),
 }
 
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9+\-\.]*[a-z0-9+]|[a-z0-9]")
@@ -45,7 +46,7 @@ _WORD = re.compile(r"[^\W_][\w+\-\.]*[\w+]|[^\W_]")
 
 
 @cache
-def _stop_words(language: str) -> frozenset[str]:
+def stop_words(language: str) -> frozenset[str]:
     """The stop words of a pipeline language (English: ours; others: spaCy's plus greetings)."""
     if language == "en":
         return STOP_WORDS
@@ -142,7 +143,7 @@ def term_patterns(clusters: list[ClusterInfo], nlp) -> list[dict]:
 
     The key is the term's NORMs (see RoutingNorms); a key is kept once, for the first cluster that lists it.
     """
-    stop = _stop_words(nlp.lang)
+    stop = stop_words(nlp.lang)
     pairs = [(cluster, "cluster", cluster.name) for cluster in clusters]
     pairs += [(cluster, kind, term) for cluster in clusters for kind, term in cluster_terms(cluster, nlp.lang)]
     with nlp.select_pipes(enable=[name for name in ("lemmatizer", "routing_norms") if name in nlp.pipe_names]):
@@ -238,7 +239,7 @@ _LINKS = ("", "s", "es", "n", "en", "e")
 _ENDINGS = ("en", "e", "n", "s", "es", "er", "ern")
 
 
-def _known_form(word: str, known, shortest: int = 4) -> str | None:
+def known_form(word: str, known, shortest: int = 4) -> str | None:
     """`word` if known, else `word` without a plural or case ending if that is known, else None."""
     if word in known:
         return word
@@ -255,12 +256,12 @@ def split_compound(word: str, known: set[str] | frozenset[str], shortest: int = 
     `shortest` more letters. [] when no part is known.
     """
     word = fold(word)
-    whole = _known_form(word, known)
+    whole = known_form(word, known)
     if whole is not None:
         return [whole]
     for cut in range(1, len(word) - shortest + 1):
         rest = word[:cut]
-        head = _known_form(word[cut:], known)
+        head = known_form(word[cut:], known)
         if head is None or len(rest) < shortest:
             continue
         for link in _LINKS:
@@ -285,7 +286,7 @@ def split_compound(word: str, known: set[str] | frozenset[str], shortest: int = 
 def lemmas(doc) -> list[str]:
     """Content-word lemmas of a parsed text, lower case, stop words and punctuation removed."""
     language = doc.lang_
-    stop = _stop_words(language) if language in LANGUAGES else STOP_WORDS
+    stop = stop_words(language) if language in LANGUAGES else STOP_WORDS
     token_re = _TOKEN if language == "en" else _WORD
     out = []
     for token in doc:

@@ -20,6 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from knowledge.content import Entry
+from knowledge.luxembourgish import as_german
 from knowledge.nlp import STOP_WORDS, fold, lemmas, split_compound
 from knowledge.vectors import TfIdf
 
@@ -41,6 +42,8 @@ SOLVER = "liblinear"
 CHAR_MIN_DF = 2
 # Languages whose unknown compounds are read as their known parts ('Forschungsförderung').
 COMPOUNDING = frozenset({"de", "lb"})
+# The indexes that Luxembourgish questions are asked of (knowledge.store.SEARCH_LANGUAGE): they read them in German.
+READS_LUXEMBOURGISH = frozenset({"de"})
 FOLD = True
 
 _FOLLOW_UP = re.compile(
@@ -218,7 +221,10 @@ class KnowledgeIndex:
         return (1 - NEIGHBOUR_WEIGHT) * scores + NEIGHBOUR_WEIGHT * nearest
 
     def search(self, question: str, previous: str | None = None, limit: int = 3) -> Answer:
-        """Rank entries for `question`; `previous` is the last answer's entry id, for follow-ups."""
+        """Rank entries for `question`; `previous` is the last answer's entry id, for follow-ups. A Luxembourgish
+        question is read in German first (knowledge.luxembourgish), its words the content uses kept as written."""
+        if self.language in READS_LUXEMBOURGISH:
+            question = as_german(question, self.vocabulary.idf)
         words, entities = self.analyse(question)
         words = self.vocabulary.correct(words)
         if not words:

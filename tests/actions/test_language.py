@@ -53,7 +53,8 @@ def conversation(*said: str, widget: str | None = None, slots: dict | None = Non
 # Detection and switching (pure)
 
 @pytest.mark.parametrize("short", ["hello", "Moien", "merci", "Danke", "oui", "Paul Person", "Orbit SARL",
-                                   "paul.person@orbit.example", "/affirm"])
+                                   "paul.person@orbit.example", "/affirm", "Gudde Moien", "Äddi", "Merci villmools",
+                                   "Jo, gär", "Moien Dir"])
 def test_short_messages_never_flip_the_language(short):
     assert detected(short) is None
     assert next_language("fr", short) == "fr" and next_language("lb", short) == "lb"
@@ -67,6 +68,30 @@ def test_short_messages_never_flip_the_language(short):
 ])
 def test_a_long_enough_message_sets_the_language_it_is_written_in(said, lang):
     assert next_language("en" if lang != "en" else "de", said) == lang
+
+
+@pytest.mark.parametrize("said", [
+    "Ech hätt gär mat engem Beroder geschwat", "Kann ech meng Daten hei läschen loossen?",
+    "Mir bauen kleng Satellitte fir d'Äerdbeobachtung", "Wat kascht en Dossier bei Iech",
+    "Wéi kann ech e Projet finanzéieren?", "Wou kréien ech Hëllef fir eng Firma ze grënnen?",
+])
+def test_luxembourgish_that_langid_reads_as_german_or_french_is_luxembourgish(said):
+    assert detected(said) == "lb"
+    assert next_language("de", said) == next_language("fr", said) == next_language("en", said) == "lb"
+
+
+@pytest.mark.parametrize("said, lang", [
+    ("Wir arbeiten eng mit der Universität zusammen", "de"),
+    ("Wir verarbeiten Eisen und Stahl für die Autoindustrie", "de"),
+    ("Moien, ich suche Förderung für mein Projekt", "de"),
+    ("Gibt es eine Förderung für Startups in Luxemburg?", "de"),
+    ("Joyeux Noël à toute l'équipe de Luxinnovation", "fr"),
+    ("Demande de prêt pour une entreprise innovante", "fr"),
+    ("Nous cherchons un financement pour un projet de recherche", "fr"),
+    ("Is there any funding for a project in Luxembourg?", "en"),
+])
+def test_german_french_and_english_are_never_taken_for_luxembourgish(said, lang):
+    assert detected(said) == lang and next_language("en", said) == lang
 
 
 def test_german_read_in_a_luxembourgish_conversation_keeps_it_luxembourgish():
