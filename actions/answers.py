@@ -17,6 +17,7 @@ from actions.notify import add_followup
 from knowledge.content import Entry
 from knowledge.understanding import (
     Reading,
+    asks_something,
     asks_who_to_contact,
     indirect_question,
     question_part,
@@ -156,8 +157,9 @@ class ActionAnswerQuestion(Action):
         kept = language_events(tracker)
         if entry is not None:
             return answer_entry(dispatcher, tracker, entry) + kept
-        if tracker.get_slot("enquiry_logged") and intent in ("describe_project", "inform"):
-            return note_followup(dispatcher, tracker, announce=True) + kept
+        said = tracker.latest_message.get("text") or ""
+        if tracker.get_slot("enquiry_logged") and intent in ("describe_project", "inform") and not asks_something(said):
+            return note_followup(dispatcher, tracker, announce=True) + kept  # a question is read (and answered) below
         events, reading = respond(dispatcher, tracker, knowledge)
         if events is not None:
             return (events if reading.routes else events + note_followup(dispatcher, tracker)) + kept

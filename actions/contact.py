@@ -16,8 +16,8 @@ from actions.answers import asked_in
 from actions.asks import AskAction, say, text
 from actions.commands import NO_WORDS, YES_START, YES_WORDS, command, yes_or_no
 from actions.conversation import intent_of, language, language_events
-from actions.details import CORRECTING, read_details
-from actions.listening import ListeningForm
+from actions.details import CORRECTING, name_first, read_details
+from actions.listening import ListeningForm, looks_like_question
 from actions.notify import submit
 from actions.routes import NO_CLUSTER, choose_cluster, propose
 from handoff.compose import single_line
@@ -85,22 +85,24 @@ def details_given(said: str, asked: str | None) -> tuple[dict[str, str], tuple[s
 
 def fields_typed(slot: str, said: str) -> dict[str, Any] | None:
     """The fields a message typed at step `slot` fills: the details it gives and, when it gives some, its unmarked
-    rest as the step's own answer (the name, then the organisation, when typed in that order); None when it gives
-    no detail."""
+    rest as the step's own answer; at the name step the name with the organisation typed after it, with or without
+    other details ('Jane Doe from Acme Coatings', 'Luc, SkyDrop, luc@…'). None when it fills no other field."""
     given, rest = details_given(said, slot)
+    fields: dict[str, Any] = dict(given)
+    if slot == "name" and "name" not in given and rest:
+        named = name_first(rest if given else (said,))  # unsplit when whole: 'Dr. Jane Doe'
+        if not given and ("organisation" not in named or looks_like_question(said)):
+            return None  # the name alone (or a question), checked as typed
+        fields["name"] = checked_name(named.get("name") or rest[0])
+        if "organisation" in named and "organisation" not in given:
+            fields["organisation"] = checked_organisation(named["organisation"])
+        return fields
     if not given:
         return None
-    fields: dict[str, Any] = dict(given)
     if slot == "need" and rest:
         fields["need"] = ", ".join(rest)[:1000]
     elif slot == "organisation" and "organisation" not in given and rest:
         fields["organisation"] = checked_organisation(rest[0])
-    elif slot == "name" and "name" not in given and rest:
-        named = read_details(f"my name is {rest[0]}", "name").found  # 'Luc Hoffmann from SkyDrop'
-        fields["name"] = checked_name(named.get("name") or rest[0])
-        organisation = named.get("organisation") or (rest[1] if len(rest) > 1 else None)  # 'Luc, SkyDrop, luc@…'
-        if organisation and "organisation" not in given:
-            fields["organisation"] = checked_organisation(organisation)
     return fields
 
 

@@ -40,11 +40,18 @@ _ROLES = (r"ceo|cto|coo|cfo|founder|co-?founder|director|manager|owner|head|pres
           r"ingenieur(?:in)?")
 ROLE_WORD = re.compile(_ROLES, re.I)
 ROLE = re.compile(rf"^(?:the |a |an |le |la |der |die )?(?:{_ROLES})\b(?: of \w+)?\s+(?:of|at|de|chez|von|bei)\s+", re.I)
+# What may open an organisation after 'from' and is no part of its name: "de la société Solartec", "von der Leicht
+# GmbH" (a lower-case article alone only before two words or more: "Jean Dupont de la Fontaine" is a name).
+_ARTICLE = r"(?:the|la|le|l'|les|der|die|das|den|dem)"
+_ORG_NOUN = r"(?i:company|firm|start-?up|soci[ée]t[ée]|entreprise|firma|gesellschaft|unternehmen)"
+ORG_LEAD = re.compile(rf"^(?:{_ARTICLE}\s*{_ORG_NOUN}\s+|{_ARTICLE}\s+(?=\S+\s+\S)|{_ORG_NOUN}\s+)?(?=[A-Z0-9À-Þ])")
 PREPOSITIONS = {"from", "at", "with", "of", "de", "chez", "von", "vom", "bei", "vun", "aus"}
 STOP = re.compile(r"(?=[,;!?()\n]|\.\s|\.$|\s[-–—]\s|\s(?:and|et|und|an|but|mais|aber)\s|$)", re.I)
+TITLES = {"dr", "prof", "mr", "mrs", "ms", "mme", "mlle", "m", "ing"}
 PARTICLES = {"de", "du", "des", "da", "di", "van", "von", "der", "den", "la", "le", "del", "dos", "ter", "zu", "y"}
 NOT_NAMES = {"here", "there", "interested", "looking", "from", "with", "at", "the", "a", "an", "not", "also", "just",
-             "sure", "happy", "glad", "fine", "ok", "okay", "sorry", "new", "back", "still", "currently"}
+             "sure", "happy", "glad", "fine", "ok", "okay", "sorry", "new", "back", "still", "currently", "hi", "hello",
+             "hey", "bonjour", "salut", "hallo", "moien"}
 # What is left of "my e-mail is actually …" once the address is taken: no answer to anything.
 LEAD_IN = re.compile(rf"^(?:(?:my|the|mon|ma|meine?|die|m[ée]ng|m[äa]in)\s+)?(?:{'|'.join(FIELD_WORDS.values())})"
                      r"(?:\s+(?:is|was|should be|c'est|est|ist|lautet|ass|war))?"
@@ -71,7 +78,7 @@ def _value(text: str, start: int) -> tuple[str, int]:
 
 def _name_words(text: str, strong: bool) -> str:
     """The name at the start of `text`: capitalised words (any words after an explicit 'my name is'), up to five,
-    a particle inside a name kept ('Charles de Gaulle'), stopping before 'from/de/von …'."""
+    a particle inside a name kept ('Charles de Gaulle') and a title ('Dr. Jane Doe'), stopping before 'from/de/von …'."""
     taken: list[str] = []
     for word in re.split(r"\s+", text.strip()):
         bare = word.strip(",.;:!?()\"'")
@@ -84,6 +91,9 @@ def _name_words(text: str, strong: bool) -> str:
             break
         if not taken and lowered in PARTICLES and not strong:
             break
+        if word.endswith(".") and lowered in TITLES:  # 'Dr. Jane Doe': the dot ends no name
+            taken.append(bare + ".")
+            continue
         taken.append(bare)
         if word != bare and word[-1] in ",.;:!?)":
             break
@@ -93,8 +103,11 @@ def _name_words(text: str, strong: bool) -> str:
 
 
 def _organisation(text: str, strong: bool) -> str:
-    """The organisation at the start of `text` (a weakly marked one must start with a capital or a digit)."""
+    """The organisation at the start of `text` (a weakly marked one must start with a capital or a digit, after an
+    article or 'société' that may open it)."""
     value, _ = _value(text, 0)
+    lead = None if strong else ORG_LEAD.match(value)
+    value = value[lead.end():] if lead else value
     value = NEGATED.sub("", value).strip(" .'\"")
     if not value or len(value.split()) > 8 or (not strong and not (value[0].isupper() or value[0].isdigit())):
         return ""
@@ -155,6 +168,23 @@ def read_details(said: str, asked: str | None = None) -> Details:
                 spans.append((mark.start(), _value(text, mark.end())[1]))
                 break
     return Details(found, _rest(text, spans), correcting)
+
+
+def name_first(parts: tuple[str, ...]) -> dict[str, str]:
+    """The name and the organisation in what was typed at the name step, the name first: after it ('Jane Doe from
+    Acme Coatings', 'Jonas Becker von der Leicht GmbH') or in the next part ('Jane Doe, Acme Coatings SA', 'Jane
+    Doe, CEO of Acme'); the name in capitals, as after "I'm" ('Can I get money for R&D?' names nobody), and a role
+    alone ('Jane Doe, CEO') or a place is no organisation."""
+    details = read_details("I am " + ", ".join(parts))
+    found = {f: v for f, v in details.found.items() if f in ("name", "organisation")}
+    if "name" in found and "organisation" not in found and details.rest:
+        following = details.rest[0]
+        role = ROLE.match(following)
+        if role or not re.match(rf"(?:{_ROLES})\b", following, re.I):
+            organisation = _organisation(following[role.end():] if role else following, bool(role))
+            if organisation:
+                found["organisation"] = organisation
+    return found
 
 
 def _rest(text: str, spans: list[tuple[int, int]]) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from actions.asks import say, text
 from actions.commands import POLITE_NO, Command, command
 from actions.conversation import answer_language, language
 from actions.language import answer_language_asked
-from actions.routes import reroute
+from actions.routes import about_the_proposal, reroute
 
 # Pseudo-slots a validation returns to steer the form; run() turns them into events and never stores them.
 END = "form_end"  # the form stops (requested_slot None), then the bot listens
@@ -85,10 +85,17 @@ class ListeningForm(FormValidationAction, ABC):
             if taken is not None:
                 return taken
         if found is None or found.kind in ("affirm", "deny"):
-            if slot not in ("need", "project_description", "cluster") and looks_like_question(said):
+            if self.asks_here(slot, said, tracker):
                 return {slot: None, **self.answer_inline(said, dispatcher, tracker)}
             return None
         return self.obey(found, slot, dispatcher, tracker)
+
+    def asks_here(self, slot: str, said: str, tracker: Tracker) -> bool:
+        """A question typed at this step, to be answered before the step is asked again: never at the need or
+        description step (a question is the need there), at the proposal only when it is no answer to it."""
+        if slot in ("need", "project_description") or said.startswith("/") or not looks_like_question(said):
+            return False
+        return slot != "cluster" or not about_the_proposal(said, tracker)
 
     def obey(self, found: Command, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         """Carry out a command typed at `slot`."""
@@ -126,9 +133,9 @@ class ListeningForm(FormValidationAction, ABC):
         return slots
 
     def answer_inline(self, said: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-        """Answer a question asked at a step (the step is then asked again)."""
+        """Answer a question asked at a step, or say honestly that an advisor can (the step is then asked again)."""
         answer = services.knowledge().answer(said, language(tracker), tracker.get_slot("last_topic"))
         if answer.best is None:
-            say(dispatcher, "not_caught", language(tracker))
+            say(dispatcher, "answer.unsure.in_form", language(tracker))
             return {}
         return answer_slots(dispatcher, tracker, answer.best.entry)

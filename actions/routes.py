@@ -18,6 +18,10 @@ from knowledge.routing import choose_advisor
 from members.enquiries import VISITOR_CHOSE_CLUSTER, VISITOR_CORRECTED_ROUTING
 
 NO_CLUSTER = "none"
+# Asking to be put in touch takes the proposal: "Can you put me in touch with him?", "Pouvez-vous me mettre en contact ?".
+PUT_IN_TOUCH = re.compile(r"^\s*(?:(?:can|could|would) you (?:please )?|please )?put me in touch\b|"
+                          r"\b(?:me mettre en (?:contact|relation)|mich mit (?:ihm|ihr|dem berater|der beraterin) "
+                          r"in (?:kontakt|verbindung))\b", re.I)
 
 
 def cluster_button(cluster_id: str, title: str) -> dict[str, str]:
@@ -78,16 +82,24 @@ def named_cluster(said: str) -> str | None:
 
 
 def takes_proposal(said: str) -> bool:
-    """A longer answer to the proposal that takes it: it opens with a yes ('Great, please put me in touch') or gives
-    the visitor's contact details ('Anna Schmit, MedAI, anna@medai.lu'; kept for the contact form, which still asks
-    consent first)."""
-    return bool(ACCEPT_START.match(said) or read_details(said).found)
+    """A longer answer to the proposal that takes it: it opens with a yes ('Great, please put me in touch'), asks to be
+    put in touch ('Can you put me in touch with him?') or gives the visitor's contact details ('Anna Schmit, MedAI,
+    anna@medai.lu'; kept for the contact form, which still asks consent first)."""
+    return bool(ACCEPT_START.match(said) or PUT_IN_TOUCH.search(said) or read_details(said).found)
 
 
 def routes_somewhere(said: str, lang: str) -> bool:
     """Whether words typed at the cluster step name or fit a cluster (else they are no correction of the routing,
     and the proposal stands: 'Yes, I'd like to talk to her', 'I'm Anna from MedAI')."""
     return named_cluster(said) is not None or route(said, lang).best is not None
+
+
+def about_the_proposal(said: str, tracker: Tracker) -> bool:
+    """Whether words typed at the cluster step answer the proposal: a yes or no, the proposal taken, a cluster named
+    or fitted ('Is it InfoCom or more like EcoDev?' corrects it); else a question of its own ('how long does it
+    take?') is to be answered."""
+    return yes_or_no(said, intent_of(tracker)) is not None or takes_proposal(said) or \
+        routes_somewhere(said, language(tracker))
 
 
 def chosen_meta(tracker: Tracker, chosen: str) -> dict[str, Any]:
