@@ -14,7 +14,7 @@ from actions import services
 from actions.asks import offer_answer_language, say, text
 from actions.conversation import answer_language, language, language_events
 from actions.notify import add_followup
-from knowledge.content import Entry
+from knowledge.content import Entry, source_in
 from knowledge.understanding import (
     Reading,
     asks_something,
@@ -45,10 +45,16 @@ def checked_on(entry: Entry, lang: str = "en") -> str:
     return text("date", lang, day=entry.checked.day, month=month, year=entry.checked.year)
 
 
+def source_fields(entry: Entry, lang: str, written: str) -> dict[str, str]:
+    """The fields of "answer.source" besides the answer: the official source as the `written` answer shows it (in
+    its language where the source has that page) and the date it was checked, in the interface's `lang`."""
+    title, url = source_in(entry, written)
+    return {"source_title": title, "source_url": url, "checked": checked_on(entry, lang)}
+
+
 def cited(entry: Entry, answer: str, lang: str = "en") -> str:
     """The answer followed by its official source as a link and the date it was checked (never the staff note)."""
-    return text("answer.source", lang, answer=answer, source_title=entry.source_title, source_url=entry.source_url,
-                checked=checked_on(entry, lang))
+    return text("answer.source", lang, answer=answer, **source_fields(entry, lang, lang))
 
 
 def say_entry(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry, part: str,
@@ -61,8 +67,7 @@ def say_entry(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry, 
     if fell_back:
         say(dispatcher, "answer.untranslated", lang, in_language=text(f"language.in.{written}", lang))
     say(dispatcher, "answer.source", lang, buttons=buttons, meta={"entry": entry.id},
-        answer=answer if part == "answer" else more, source_title=entry.source_title, source_url=entry.source_url,
-        checked=checked_on(entry, lang))
+        answer=answer if part == "answer" else more, **source_fields(entry, lang, written))
 
 
 def answer_slots(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Load and check the agency's content files: knowledge entries, clusters and advisors."""
+"""Load and check the agency's content files: knowledge entries, their sources in French and German, clusters and
+advisors."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,6 +7,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -13,6 +15,7 @@ import yaml
 CLUSTER_IDS = ("surfmat", "infocom", "aerospace", "logitrace", "biohealth", "ecodev", "autotec")
 TRANSLATION_LANGUAGES = ("fr", "de")
 TRANSLATION_FIELDS = frozenset({"id", "translates", "title", "answer", "more", "examples"})
+SOURCES = Path(__file__).resolve().with_name("sources.yml")
 
 
 class ContentError(ValueError):
@@ -158,6 +161,33 @@ def _source(item: dict, where: str) -> tuple[str, str]:
     if not re.fullmatch(r"https://[^\s/]+\.[^\s/]+(/\S*)?", url):
         raise ContentError(f"{where}: source 'url' must be an https:// address")
     return title, url
+
+
+@cache
+def source_translations(path: Path = SOURCES) -> dict[str, dict[str, tuple[str, str | None]]]:
+    """The sources' French and German (title, address or None), by English source title (knowledge/sources.yml),
+    read and checked once."""
+    data = _read(path) if path.exists() else {}
+    sources: dict[str, dict[str, tuple[str, str | None]]] = {}
+    for english, languages in data.items():
+        where = f"{path.name}: {english!r}"
+        if not isinstance(languages, dict) or set(languages) - set(TRANSLATION_LANGUAGES):
+            raise ContentError(f"{where}: give 'fr' and/or 'de', each with a 'title' and an optional 'url'")
+        sources[str(english)] = {}
+        for language, source in languages.items():
+            title = str(_require(source, "title", f"{where} {language}")).strip()
+            url = source.get("url")
+            if url is not None and not str(url).startswith("https://"):
+                raise ContentError(f"{where} {language}: 'url' must be an https:// address")
+            sources[str(english)][language] = (title, url)
+    return sources
+
+
+def source_in(entry: Entry, language: str) -> tuple[str, str]:
+    """The entry's source (title, address) as a `language` answer shows it: from knowledge/sources.yml where it
+    has one, else as the entry gives it."""
+    title, url = source_translations().get(entry.source_title, {}).get(language, (entry.source_title, None))
+    return title, url or entry.source_url
 
 
 def parse_entry(item: dict, where: str) -> Entry:

@@ -23,6 +23,7 @@ from actions.contact import ValidateContactForm
 from actions.conversation import answer_language, language, language_events
 from actions.language import asked_for, detected, next_language
 from actions.notify import promise_words
+from knowledge.content import source_in
 from tests.actions.conftest import texts
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -215,6 +216,8 @@ def test_a_french_visitor_gets_the_french_text_of_an_answer(actions_db):
     answer_entry(dispatcher, conversation("quelles aides existent pour un projet de R&D ?", widget="fr"), entry)
     (answer,) = texts(dispatcher)
     assert answer.startswith(entry.translations["fr"].answer) and "Source :" in answer and "vérifié le" in answer
+    title, url = source_in(entry, "fr")
+    assert f"[{title}]({url})" in answer and title != entry.source_title  # the source named in French
 
 
 def test_an_answer_with_no_translation_says_so_in_the_visitors_language_and_shows_the_english(actions_db):

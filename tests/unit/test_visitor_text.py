@@ -1,4 +1,5 @@
-"""Nothing a visitor reads carries editorial notes: answers, prompts and responses are clean, and staff notes stay staff-only."""
+"""Nothing a visitor reads carries editorial notes: answers, prompts and responses are clean, and staff notes stay
+staff-only; a French or German answer names its source in its own language."""
 from __future__ import annotations
 
 import re
@@ -9,7 +10,7 @@ import yaml
 
 from actions.answers import cited
 from firststop.settings import get_settings
-from knowledge.content import load_entries
+from knowledge.content import SOURCES, TRANSLATION_LANGUAGES, load_entries, source_in, source_translations
 
 ROOT = Path(__file__).resolve().parents[2]
 # What editors write to each other, never to a visitor (issue 16: "to be checked by staff", "seed document", ...).
@@ -43,6 +44,8 @@ def _visitor_texts():
         for part, text in (("title", entry.title), ("answer", cited(entry, entry.answer)),
                            ("more", cited(entry, entry.more) if entry.more else "")):
             yield f"entry {entry.id} {part}", text
+        for language in TRANSLATION_LANGUAGES:
+            yield f"entry {entry.id} source ({language})", " ".join(source_in(entry, language))
     for catalogue in sorted((ROOT / "bot_texts").glob("*.yml")):  # every text the bot says, per language
         for key, value in yaml.safe_load(catalogue.read_text(encoding="utf-8")).items():
             for text in _strings(value):
@@ -71,6 +74,27 @@ def test_the_visitor_sees_the_source_as_a_link_and_the_check_date():
         reply = cited(entry, entry.answer)
         assert reply.startswith(entry.answer)
         assert reply.endswith(f"Source: [{entry.source_title}]({entry.source_url}) · checked on 1 December 2026")
+
+
+def test_every_source_is_named_in_french_and_german():
+    """Each entry's source has a French and a German title in knowledge/sources.yml, and every source there is one
+    an entry gives (a title staff changed would otherwise silently show the English)."""
+    entries, sources = _entries(), source_translations(SOURCES)
+    missing = sorted({entry.source_title for entry in entries
+                      if set(sources.get(entry.source_title, {})) != set(TRANSLATION_LANGUAGES)})
+    assert missing == [], f"sources without a French and a German title: {missing}"
+    assert set(sources) <= {entry.source_title for entry in entries}
+
+
+def test_a_french_or_german_answer_links_the_source_in_its_language():
+    entry = next(e for e in _entries() if e.source_title == "Guichet.lu: Financial aid for research and development projects (R&D)")
+    title, url = source_in(entry, "fr")
+    assert title.startswith("Guichet.lu : Aides") and url.startswith("https://guichet.public.lu/fr/")
+    title, url = source_in(entry, "de")
+    assert "Forschungs- und Entwicklungsprojekte" in title and url.startswith("https://guichet.public.lu/de/")
+    assert source_in(entry, "en") == (entry.source_title, entry.source_url)
+    fnr = next(e for e in _entries() if e.source_url == "https://www.fnr.lu/")
+    assert source_in(fnr, "de") == ("Nationaler Forschungsfonds (FNR)", "https://www.fnr.lu/")  # no German page
 
 
 def test_staff_notes_never_reach_the_visitor():
