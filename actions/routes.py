@@ -73,11 +73,19 @@ def route_slots(found, tracker: Tracker) -> dict[str, Any]:
             "route_runner_up": runner_up, **advisor_slots(tracker, best.cluster.id)}
 
 
+def named_clusters(said: str) -> list[str]:
+    """The clusters a text names (id, name or full name), in the order it names them."""
+    lowered, named = said.lower(), []
+    for c in services.knowledge().clusters:
+        found = re.search(rf"\b({re.escape(c.id)}|{re.escape(c.name.lower())}|{re.escape(c.full_name.lower())})\b", lowered)
+        if found:
+            named.append((found.start(), c.id))
+    return [cluster_id for _, cluster_id in sorted(named)]
+
+
 def named_cluster(said: str) -> str | None:
-    """The one cluster a text names (id, name or full name), else None."""
-    lowered = said.lower()
-    named = [c.id for c in services.knowledge().clusters
-             if re.search(rf"\b({re.escape(c.id)}|{re.escape(c.name.lower())}|{re.escape(c.full_name.lower())})\b", lowered)]
+    """The one cluster a text names, else None."""
+    named = named_clusters(said)
     return named[0] if len(named) == 1 else None
 
 
@@ -91,7 +99,7 @@ def takes_proposal(said: str) -> bool:
 def routes_somewhere(said: str, lang: str) -> bool:
     """Whether words typed at the cluster step name or fit a cluster (else they are no correction of the routing,
     and the proposal stands: 'Yes, I'd like to talk to her', 'I'm Anna from MedAI')."""
-    return named_cluster(said) is not None or route(said, lang).best is not None
+    return bool(named_clusters(said)) or route(said, lang).best is not None
 
 
 def about_the_proposal(said: str, tracker: Tracker) -> bool:
@@ -110,10 +118,15 @@ def chosen_meta(tracker: Tracker, chosen: str) -> dict[str, Any]:
 
 
 def reroute(said: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-    """Route again from the visitor's correction; the cluster it names, or the one its words fit. When neither
-    is clear, the cluster is asked again (the list of clusters)."""
+    """Route again from the visitor's correction; the cluster it names, or the one its words fit. A correction that
+    names two ('Is it InfoCom or more like EcoDev?') has both offered; when none is clear, the cluster is asked
+    again (the list of clusters)."""
     knowledge = services.knowledge()
-    cluster_id = named_cluster(said)
+    named = named_clusters(said)
+    if len(named) > 1:  # the proposal is made again with the two named: the visitor picks
+        return {"cluster": None, "route_cluster": named[0], "route_runner_up": named[1], "route_terms": None,
+                "route_score": None, **advisor_slots(tracker, named[0])}
+    cluster_id = named[0] if named else None
     if cluster_id is None:
         found = route(said, language(tracker))
         cluster_id = found.best.cluster.id if found.best else None

@@ -10,7 +10,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import ActionAnswerQuestion
-from actions.contact import ValidateContactForm, fields_typed
+from actions.contact import ActionAskCluster, ValidateContactForm, fields_typed
 from actions.enquiry import ValidateEnquiryForm
 from tests.actions.conftest import tracker
 from tests.actions.test_listening_form import LEAD, run, step
@@ -76,13 +76,20 @@ def test_a_question_at_the_proposal_nobody_here_can_answer_is_said_so_honestly(a
 
 
 @pytest.mark.parametrize("said, outcome", [
-    ("Is it InfoCom or more like EcoDev?", "route.rerouted"),  # a correction, never a question to answer
+    ("Is it InfoCom or more like EcoDev?", None),  # a correction, never a question to answer: both are offered
     ("Can you put me in touch with him?", "route.chosen"),
     ("yes", "route.chosen"),
 ])
 def test_words_about_the_proposal_still_answer_it(actions_db, said, outcome):
-    _, _, dispatcher = run(ValidateEnquiryForm(), step("enquiry_form", "cluster", said, PROPOSED))
-    assert keys(dispatcher) == [outcome]
+    slots, _, dispatcher = run(ValidateEnquiryForm(), step("enquiry_form", "cluster", said, PROPOSED))
+    assert keys(dispatcher) == ([outcome] if outcome else [])
+    if outcome is None:  # asked again: the proposal with the two the visitor named
+        assert (slots["cluster"], slots["route_cluster"], slots["route_runner_up"]) == (None, "infocom", "ecodev")
+        asked = CollectingDispatcher()
+        asyncio.run(ActionAskCluster().run(asked, step("enquiry_form", "cluster", said, {**PROPOSED, **slots}), {}))
+        (proposal,) = asked.messages
+        assert proposal["text_key"] == "ask.cluster.proposed_close" and "you mentioned" not in proposal["text"]
+        assert [b["payload"] for b in proposal["buttons"]][:2] == ["/affirm", '/inform{"cluster": "ecodev"}']
 
 
 @pytest.mark.parametrize("said, lang", [("what kind of support do you give to such projects?", "en"),
