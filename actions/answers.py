@@ -60,14 +60,16 @@ def cited(entry: Entry, answer: str, lang: str = "en") -> str:
 def say_entry(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry, part: str,
               buttons: list[dict]) -> None:
     """Say the entry's answer (`part` "answer" or "more") in the visitor's answer language with its source; when it
-    has no translation, first say so in the visitor's language, then give the English."""
+    has no translation, first say so in the visitor's language, then give the English. A Luxembourgish visitor is
+    asked after the first answer (in German) whether answers should be in French or German: last, so that the
+    choice's buttons are the ones the widget shows."""
     lang, written = language(tracker), answer_language(tracker)
-    offer_answer_language(dispatcher, tracker)
     _, answer, more, fell_back = entry.in_language(written)
     if fell_back:
         say(dispatcher, "answer.untranslated", lang, in_language=text(f"language.in.{written}", lang))
     say(dispatcher, "answer.source", lang, buttons=buttons, meta={"entry": entry.id},
         answer=answer if part == "answer" else more, **source_fields(entry, lang, written))
+    offer_answer_language(dispatcher, tracker)
 
 
 def answer_slots(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry) -> dict[str, Any]:

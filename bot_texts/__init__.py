@@ -1,6 +1,7 @@
 """The catalogue of everything the bot says, one YAML file per language, read by key; pure (imports only yaml)."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,11 @@ import yaml
 
 HERE = Path(__file__).parent
 DEFAULT_LANGUAGE = "en"
+# French elides "de" and "que" before a vowel or a mute h: where a placeholder follows them, its value decides
+# ('vous avez parlé de {terms}' with 'hôpitaux' reads "vous avez parlé d'hôpitaux", '… de {advisor}' with 'Anna'
+# "d'Anna").
+_ELIDED = re.compile(r"\b(de|que) \{(\w+)\}", re.I)
+_VOWEL = re.compile(r"[aeiouyhàâäéèêëîïôöûüAEIOUYHÀÂÉÈÊÎÔÛ]")
 
 
 class UnknownText(KeyError):
@@ -32,14 +38,24 @@ def entry(key: str, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     return found
 
 
+def fill(template: str, language: str, params: dict[str, Any]) -> str:
+    """`template` with its {placeholders} filled from `params`, elided where French needs it."""
+    if language == "fr":
+        def elide(found: re.Match) -> str:
+            word, value = found.group(1), str(params.get(found.group(2), ""))
+            return f"{word[:-1]}'{{{found.group(2)}}}" if _VOWEL.match(value) else found.group(0)
+        template = _ELIDED.sub(elide, template)
+    return template.format(**params)
+
+
 def text(key: str, language: str = DEFAULT_LANGUAGE, **params: Any) -> str:
     """The text for `key`, with its {placeholders} filled from `params`."""
-    return entry(key, language)["text"].format(**params)
+    return fill(entry(key, language)["text"], language, params)
 
 
 def message(key: str, language: str = DEFAULT_LANGUAGE, buttons: list[dict] | None = None,
             **params: Any) -> dict[str, Any]:
     """A bot message: text, buttons (the entry's, or those given) and the key, which the console reads."""
     found = entry(key, language)
-    return {"text": found["text"].format(**params), "buttons": buttons if buttons is not None else
+    return {"text": fill(found["text"], language, params), "buttons": buttons if buttons is not None else
             list(found.get("buttons") or []), "text_key": key, "language": language}

@@ -50,3 +50,15 @@ def test_a_missing_language_falls_back_to_english_and_the_key_travels_in_the_met
 def test_an_unknown_key_is_an_error_not_silence():
     with pytest.raises(bot_texts.UnknownText):
         bot_texts.text("no.such.key")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("hôpitaux", " : vous avez parlé d'hôpitaux"), ("énergie solaire", " : vous avez parlé d'énergie solaire"),
+    ("logiciel", " : vous avez parlé de logiciel"),
+])
+def test_french_elides_de_before_a_vowel_where_a_placeholder_follows_it(value, expected):
+    assert bot_texts.text("route.because", "fr", terms=value) == expected
+    assert bot_texts.message("route.because", "fr", terms=value)["text"] == expected
+    assert "d'InfoCom" in bot_texts.text("ask.cluster.proposed_close", "fr", cluster="BioHealth", full_name="…",
+                                         because="", runner_up="InfoCom", runner_up_full_name="…", advisor="Anna")
+    assert bot_texts.text("route.because", "en", terms="hospitals") == ": you mentioned hospitals"

@@ -220,6 +220,17 @@ def test_a_french_visitor_gets_the_french_text_of_an_answer(actions_db):
     assert f"[{title}]({url})" in answer and title != entry.source_title  # the source named in French
 
 
+def test_a_luxembourgish_visitor_is_asked_for_french_or_german_after_the_first_answer(actions_db):
+    """The choice comes last, so that its buttons are the ones the widget shows; the answer is in German until then."""
+    entry = _entry(with_french=True)
+    dispatcher = CollectingDispatcher()
+    answer_entry(dispatcher, conversation("Wéi kann ech e Projet finanzéieren?", slots={"language": "lb"}), entry)
+    assert [m.get("text_key") for m in dispatcher.messages] == ["answer.source", "language.answer_choice"]
+    assert dispatcher.messages[0]["text"].startswith(entry.in_language("de")[1])
+    assert [b["payload"] for b in dispatcher.messages[-1]["buttons"]] == [
+        '/switch_language{"answer_language":"fr"}', '/switch_language{"answer_language":"de"}']
+
+
 def test_an_answer_with_no_translation_says_so_in_the_visitors_language_and_shows_the_english(actions_db):
     entry = _entry(with_french=False)
     dispatcher = CollectingDispatcher()
