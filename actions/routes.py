@@ -103,11 +103,10 @@ def routes_somewhere(said: str, lang: str) -> bool:
 
 
 def about_the_proposal(said: str, tracker: Tracker) -> bool:
-    """Whether words typed at the cluster step answer the proposal: a yes or no, the proposal taken, a cluster named
-    or fitted ('Is it InfoCom or more like EcoDev?' corrects it); else a question of its own ('how long does it
-    take?') is to be answered."""
-    return yes_or_no(said, intent_of(tracker)) is not None or takes_proposal(said) or \
-        routes_somewhere(said, language(tracker))
+    """Whether a question typed at the cluster step answers the proposal: a yes or no, the proposal taken, a cluster
+    named ('Is it InfoCom or more like EcoDev?' corrects it); else it is a question of its own ('how long does the
+    application take?', whose 'application' the router would take for software) and is answered."""
+    return yes_or_no(said, intent_of(tracker)) is not None or takes_proposal(said) or bool(named_clusters(said))
 
 
 def chosen_meta(tracker: Tracker, chosen: str) -> dict[str, Any]:

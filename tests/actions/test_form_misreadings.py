@@ -75,6 +75,14 @@ def test_a_question_at_the_proposal_nobody_here_can_answer_is_said_so_honestly(a
     assert answered["cluster"] is None and answered.get("requested_slot", "cluster") == "cluster"
 
 
+def test_a_question_whose_words_the_router_knows_is_still_a_question(actions_db):
+    """'application' routes to InfoCom (an app); asked at the proposal, it is a question about applying."""
+    answered, _, dispatcher = run(ValidateEnquiryForm(), step("enquiry_form", "cluster",
+                                                              "how long does the application take?", PROPOSED))
+    assert keys(dispatcher) == ["answer.source"]
+    assert answered["cluster"] is None and "route_cluster" not in answered  # the proposal stands, asked again
+
+
 @pytest.mark.parametrize("said, outcome", [
     ("Is it InfoCom or more like EcoDev?", None),  # a correction, never a question to answer: both are offered
     ("Can you put me in touch with him?", "route.chosen"),
