@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from scipy.sparse import hstack
@@ -21,7 +22,7 @@ from sklearn.linear_model import LogisticRegression
 
 from knowledge.content import Entry
 from knowledge.luxembourgish import as_german
-from knowledge.nlp import STOP_WORDS, fold, lemmas, split_compound
+from knowledge.nlp import STOP_WORDS, fold, lemmas, split_compound, stop_words
 from knowledge.vectors import TfIdf
 
 # Chosen on the content's own example questions (k-fold, `python -m eval.dev`), never on eval/.
@@ -45,11 +46,24 @@ COMPOUNDING = frozenset({"de", "lb"})
 # The indexes that Luxembourgish questions are asked of (knowledge.store.SEARCH_LANGUAGE): they read them in German.
 READS_LUXEMBOURGISH = frozenset({"de"})
 FOLD = True
+# Chat filler that names no topic ("I was wondering whether…", "you guys", "wat do u…", "ich möchte wissen"):
+# not counted in the coverage, so a visitor's way of asking doesn't make a question 'not sure'.
+FILLER = frozenset(
+    "wonder whether guy folk u ur pls plz thx wat stuff thing kind sort actually exactly really basically maybe "
+    "perhaps anyway quick question dear sir madam regard near truc vraiment savoir eigentlich genau wissen".split())
+# A number or an amount ("12 employees", "500k", "80%") is no word the content must know (nor is a lone letter).
+_AMOUNT = re.compile(r"\d[\d.,]*(?:k|m|%|€|eur)?")
 
 _FOLLOW_UP = re.compile(
     r"^\s*(and|what about|how about|same for|also for|et|et pour|et si|aussi pour|und|und für|auch für|wie ist es mit)\b",
     re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+@cache
+def folded_stop_words(language: str) -> frozenset[str]:
+    """The language's stop words without accents: visitors type 'fur' for 'für' and 'apres' for 'après'."""
+    return frozenset(fold(w) for w in stop_words(language))
 
 
 class Synonyms:
@@ -195,7 +209,8 @@ class KnowledgeIndex:
         if self.language != "en":
             words = [w for w in words if w not in STOP_WORDS]
         if FOLD:
-            words = [fold(w) for w in words]
+            stop = folded_stop_words(self.language) if self.language != "en" else frozenset()
+            words = [w for w in map(fold, words) if w not in stop]
         return words, [f"ent_{ent.ent_id_}" for ent in doc.ents if ent.ent_id_]
 
     def _parts(self, word: str) -> list[str]:
@@ -230,7 +245,8 @@ class KnowledgeIndex:
         if not words:
             return Answer(None, ())
         compounds = {w for w in words if w not in self.vocabulary.idf and self._parts(w)}
-        coverage = sum(w in self.vocabulary.idf or w in compounds for w in words) / len(words)
+        counted = [w for w in words if len(w) > 1 and w not in FILLER and not _AMOUNT.fullmatch(w)]
+        coverage = sum(w in self.vocabulary.idf or w in compounds for w in counted) / len(counted) if counted else 1.0
         scores = self._scores(words + entities, question)
         if previous in self.entries and (_FOLLOW_UP.match(question) or len(words) <= 2):
             # A follow-up: the new words lead, the previous topic breaks ties.
