@@ -1,11 +1,11 @@
 """Route an enquiry to an industry cluster and an advisor, with scores and the terms that decided it.
 
 Two kinds of evidence, both from knowledge/clusters.yml: the cluster terms found in the text (in
-its language, German compounds split into known parts; a sector term weighs most, since the sector
-a project serves decides its cluster, and a customer's sector outweighs the sector words of a material or
-technique cluster, which name the supplier's own trade), and a classifier over the clusters' examples, descriptions
-and terms (lemmas and character n-grams, so words in no list still count) with one class for
-enquiries that fit no cluster (`outside` in clusters.yml).
+its language, German compounds split into known parts, a misspelt product or sector read as it; a sector
+term weighs most, since the sector a project serves decides its cluster, and a customer's sector or product
+outweighs the words of a material or technique cluster, which name the supplier's own trade), and a
+classifier over the clusters' examples, descriptions and terms (lemmas and character n-grams, so words in no
+list still count) with one class for enquiries that fit no cluster (`outside` in clusters.yml).
 """
 from __future__ import annotations
 
@@ -41,10 +41,17 @@ TERM_WEIGHTS = {"CLUSTER": 1.5, "SECTOR": 2.5, "PRODUCT": 1.5, "REGULATION": 1.5
 # a supplier to car makers belongs to AutoTec whatever material it works in (the material's cluster
 # stays as a second choice).
 SECTOR_DAMPING = 0.5
+# When it names no sector but another cluster's product, the technique clusters' scores count this much.
+PRODUCT_DAMPING = 0.6
 # A term inside a longer term of another cluster ('battery' in 'battery recycling') counts this much.
 NESTED_WEIGHT = 0.5
 # A term found only as part of a German compound counts this much.
 COMPOUND_WEIGHT = 0.8
+# A word of at least TYPO_LENGTH letters that the lemma table doesn't know, one edit (a letter added, dropped,
+# changed or two swapped) from a one-word product or sector term as long, is that term misspelt ('helicoptor');
+# it counts this much. Techniques are left out: they are near too many ordinary words ('maternal', 'material').
+TYPO_LENGTH = 7
+TYPO_WEIGHT = 0.8
 # The classifier's probability counts this much; terms as training texts weigh TERM_SAMPLE_WEIGHT.
 SIMILARITY_WEIGHT = 2.0
 TERM_SAMPLE_WEIGHT = 0.3
@@ -173,6 +180,11 @@ class _Reader:
                 self.parts[pattern["key"][0]] = (pattern["id"], pattern["label"])
         self.known = frozenset(self.parts)
         self.splits = nlp.lang in ("de", "lb")
+        self.misspelt: dict[str, str | None] = {}  # each long term and its forms with one letter dropped
+        for word, (_, label) in self.parts.items():
+            if len(word) >= TYPO_LENGTH and label in ("PRODUCT", "SECTOR"):
+                for form in {word, *_deletions(word)}:
+                    self.misspelt[form] = word if self.misspelt.get(form, word) == word else None
 
     def read(self, text: str) -> tuple[list[_Found], list[str]]:
         """The terms found in `text` and its content words (folded lemmas, compound parts added)."""
@@ -189,6 +201,14 @@ class _Reader:
             found.append(_Found(pattern["id"], pattern["label"], " ".join(pattern["key"]),
                                 original[span.start_char:span.end_char], start, end, TERM_WEIGHTS[pattern["label"]]))
         words = [fold(w) for w in lemmas(doc)]
+        covered = {i for f in found for i in range(f.start, f.end)}
+        for token in doc:
+            term = None if token.i in covered else self._misspelt(token)
+            if term is not None:
+                cluster, label = self.parts[term]
+                found.append(_Found(cluster, label, term, original[token.idx:token.idx + len(token.text)],
+                                    token.i, token.i + 1, TYPO_WEIGHT * TERM_WEIGHTS[label]))
+                words.append(term)
         if self.splits:
             covered = {i for f in found for i in range(f.start, f.end)}
             for token in doc:
@@ -202,12 +222,40 @@ class _Reader:
                     words.append(part)
         return found, [w for w in words if w not in GENERIC_WORDS]
 
+    def _misspelt(self, token) -> str | None:
+        """The one-word product or sector `token` misspells: the only one a single edit away, when the lemma table lacks the word."""
+        word = token.norm_
+        if len(word) < TYPO_LENGTH or not token.is_alpha or word in self.known or token.lower_ in self._table():
+            return None
+        terms = {self.misspelt.get(form) for form in {word, *_deletions(word)}} - {None}
+        terms = {t for t in terms if _one_edit(word, t)}
+        return terms.pop() if len(terms) == 1 else None
+
+    def _table(self):
+        return self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup") if "lemmatizer" in self.nlp.pipe_names else {}
+
     def _compound_parts(self, token) -> list[str]:
         """The known parts of a compound token; a hyphenated one ('LKW-Flotten') part by part."""
         if token.is_alpha:
             return split_compound(token.norm_, self.known) or split_compound(token.text, self.known)
         pieces = [p for p in token.text.split("-") if p.isalpha()] if "-" in token.text else []
         return [part for piece in pieces for part in split_compound(piece, self.known)]
+
+
+def _deletions(word: str) -> list[str]:
+    """`word` with one letter dropped, at each place."""
+    return [word[:i] + word[i + 1:] for i in range(len(word))]
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether `a` and `b` differ by one letter added, dropped or changed, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def _singular(written: str) -> str:
@@ -308,15 +356,24 @@ class Router:
 
         A sector word inside another cluster's longer term ('drone' in 'drone delivery') names no sector.
         A technique cluster's sector ('foundry', 'software house') is the trade of the firm writing: when the
-        text also names a sector another cluster serves ('for car makers', 'for hospitals'), that one decides.
+        text also names a sector another cluster serves ('for car makers', 'for hospitals'), that one decides;
+        when it names only another cluster's product ('castings for car engines'), no sector decides.
         """
         sectors = {f.cluster for f in found if f.label == "SECTOR" and not f.nested}
         served = sectors - self.techniques
-        return served or sectors
+        if served:
+            return served
+        if self._products(found):
+            return set()  # 'a foundry casting engine parts for cars': the product served, not the trade, decides
+        return sectors
+
+    def _products(self, found: list[_Found]) -> set[str]:
+        """The clusters, other than technique clusters, whose products the text names ('car doors', 'helicopter')."""
+        return {f.cluster for f in found if f.label == "PRODUCT" and f.cluster not in self.techniques and not f.nested}
 
     def _yielding(self, item: _Found, sectors: set[str]) -> float:
-        """A technique cluster's sector word that yields to a served sector counts as a technique ('glass')."""
-        if item.label == "SECTOR" and item.cluster in self.techniques and sectors and item.cluster not in sectors:
+        """A technique cluster's sector word that yields to what another cluster serves counts as a technique ('glass')."""
+        if item.label == "SECTOR" and item.cluster in self.techniques and item.cluster not in sectors:
             return TERM_WEIGHTS["TECH"] / TERM_WEIGHTS["SECTOR"]
         return 1.0
 
@@ -337,6 +394,8 @@ class Router:
             said[item.cluster] |= keys
         if sectors:
             scores = {c: s if c in sectors else s * SECTOR_DAMPING for c, s in scores.items()}
+        elif self._products(found):  # seals for car doors: the material or technique used yields to what it serves
+            scores = {c: s * PRODUCT_DAMPING if c in self.techniques else s for c, s in scores.items()}
         ranked = tuple(sorted((ClusterScore(self.clusters[i], round(s, 3), tuple(terms[i])) for i, s in scores.items()),
                               key=lambda s: (-s.score, s.cluster.id)))
         if not found and len(analysed.split()) < VAGUE_WORDS:
