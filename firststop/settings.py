@@ -82,7 +82,7 @@ class Settings:
     max_message_length: int
     privacy_notice_version: str
     send_max_attempts: int
-    languages: tuple[str, ...] = field(default=("en", "fr", "de"))
+    languages: tuple[str, ...] = field(default=("en", "fr", "de", "lb"))  # conversations, contacts, the inbox filter
 
 
 @lru_cache(maxsize=1)

@@ -186,3 +186,11 @@ def test_a_search_counts_its_matches_up_to_a_cap(logged_in, seeded, monkeypatch)
     response = logged_in.get("/console/?q=that")
     assert b"Enquiries <small>(2+)</small>" in response.data and len(listed(response)) == 3
     assert b"Enquiries <small>(3)</small>" in logged_in.get("/console/").data  # no search: an exact count
+
+
+def test_a_luxembourgish_conversation_is_found_by_its_language(logged_in, seeded, db):
+    with db.begin() as session:
+        add_enquiry(session, "c-moien", summary="Mir sichen Hëllef fir en Innovatiounsprojet", language="lb")
+    page = logged_in.get("/console/").get_data(as_text=True)
+    assert '<option value="lb" >lb</option>' in page
+    assert listed(logged_in.get("/console/?language=lb")) == ["c-moien"]
