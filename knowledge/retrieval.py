@@ -245,8 +245,10 @@ class KnowledgeIndex:
         if not words:
             return Answer(None, ())
         compounds = {w for w in words if w not in self.vocabulary.idf and self._parts(w)}
-        counted = [w for w in words if len(w) > 1 and w not in FILLER and not _AMOUNT.fullmatch(w)]
-        coverage = sum(w in self.vocabulary.idf or w in compounds for w in counted) / len(counted) if counted else 1.0
+        known = [w in self.vocabulary.idf or w in compounds for w in words]
+        # An unknown filler word, amount or lone letter doesn't count against the question; a known one counts.
+        counted = [k for w, k in zip(words, known) if k or (len(w) > 1 and w not in FILLER and not _AMOUNT.fullmatch(w))]
+        coverage = sum(counted) / len(counted) if counted else 1.0
         scores = self._scores(words + entities, question)
         if previous in self.entries and (_FOLLOW_UP.match(question) or len(words) <= 2):
             # A follow-up: the new words lead, the previous topic breaks ties.
