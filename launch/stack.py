@@ -3,6 +3,7 @@ ports with a given environment, restart or stop them. Used by `make run`, `make 
 benchmark; the production shape (nginx in front of two Rasa servers and two action servers) is `deploy()`."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
@@ -85,14 +86,19 @@ def train_if_needed(log_dir: Path) -> tuple[Path, float | None]:
     model = models / f"firststop-{model_fingerprint()}.tar.gz"
     if model.exists():
         return model, None
-    log_dir.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    with open(log_dir / "train.log", "w") as log:
-        result = subprocess.run(
-            [RASA, "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "bot",
-             "--out", str(models), "--fixed-model-name", model.name.removesuffix(".tar.gz")],
-            cwd=ROOT, env=base_env(), stdout=log, stderr=subprocess.STDOUT,
-        )
+    models.mkdir(exist_ok=True)
+    with open(models / ".training", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process (a second test worker) may be training this very model
+        if model.exists():
+            return model, None
+        log_dir.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        with open(log_dir / "train.log", "w") as log:
+            result = subprocess.run(
+                [RASA, "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "bot",
+                 "--out", str(models), "--fixed-model-name", model.name.removesuffix(".tar.gz")],
+                cwd=ROOT, env=base_env(), stdout=log, stderr=subprocess.STDOUT,
+            )
     if result.returncode != 0 or not model.exists():
         raise SystemExit(f"rasa train failed; see {log_dir / 'train.log'}")
     return model, time.monotonic() - started

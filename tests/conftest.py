@@ -30,11 +30,47 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SLOW_FIXTURES = frozenset({"stack", "model_path", "chromium", "fault_stack", "deployed", "site", "relayed_site"})
 
 
+# `make test` runs the suite on two workers (pytest-xdist, --dist loadgroup). The tests that start stacks of their
+# own and break them under load (tests/faults, tests/deploy) run one after another on one worker, in one group: two
+# of them at once would compete for the cores their deadlines assume, and the deploy shape shares the machine's Redis.
+ONE_AT_A_TIME = ("faults", "deploy")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Mark `full` every test that needs a running part beyond a database (see SLOW_FIXTURES)."""
+    """Mark `full` every test that needs a running part beyond a database (see SLOW_FIXTURES), and put the tests
+    that start stacks of their own in one xdist group (ONE_AT_A_TIME)."""
     for item in items:
         if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.full)
+        if Path(item.path).parent.name in ONE_AT_A_TIME:
+            item.add_marker(pytest.mark.xdist_group("one_at_a_time"))
+
+
+def _worker_number() -> tuple[int, int]:
+    """(this xdist worker's number, how many workers), (0, 1) without xdist."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker.removeprefix("gw") or 0), int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+
+
+def free_port() -> int:
+    """A free loopback port that no other test worker can be handed: worker n of k takes ports ≡ n (mod k), so two
+    workers starting stacks at once never pick the same port between choosing it and binding it."""
+    number, count = _worker_number()
+    while (port := _any_free_port()) % count != number:
+        pass
+    return port
+
+
+_any_free_port = stacks.free_port
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ports_of_this_worker():
+    """The stacks this process starts (launch.stack.Ports.free and the like) take this worker's ports."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr(stacks, "free_port", free_port)
+    yield
+    patch.undo()
 
 
 def run_async(coroutine):
@@ -52,9 +88,6 @@ def eventually(check, timeout: float = 15):
         if value or time.monotonic() > deadline:
             return value
         time.sleep(0.2)
-
-
-free_port = stacks.free_port
 
 
 def make_database(kind: str, tmp_path: Path) -> tuple[str, callable]:

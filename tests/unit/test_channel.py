@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import uuid
 
 import pytest
 
@@ -78,8 +77,13 @@ def test_only_the_json_media_type_is_json(content_type):
     assert not is_json_media_type(content_type)
 
 
+# A random id as the widget makes one (fixed, so that every test worker collects the same test ids).
+HEX = "3f9c2a7be41d4c8e9b06d5a1f27e8c43"
+OTHER_HEX = "b7d14e09a2c64f58813e6a9d0c25f7b1"
+
+
 @pytest.mark.parametrize("sender", [
-    uuid.uuid4().hex, uuid.uuid4().hex.upper(), uuid.uuid4().hex * 4,  # 32 and 128 hex digits
+    HEX, HEX.upper(), HEX * 4,  # 32 and 128 hex digits
     "Yp3Vq8_zK1-mN0tRb7wXcA", "Yp3Vq8_zK1-mN0tRb7wXcAYp3Vq8_zK1-mN0tRb7wXcA",  # 22 and 44 base64url
 ])
 def test_random_ids_are_conversation_ids(sender):
@@ -88,14 +92,14 @@ def test_random_ids_are_conversation_ids(sender):
 
 @pytest.mark.parametrize("sender", [
     None, 42, "", "abc123", "visitor-1", "a" * 200,
-    uuid.uuid4().hex[:31],  # 124 bits
-    uuid.uuid4().hex[:24],  # hex that happens to be long enough for base64 but holds 96 bits
-    uuid.uuid4().hex * 4 + "a",  # 129 characters
-    uuid.uuid4().hex + "\n",  # `$` would let a trailing newline through
-    "\n" + uuid.uuid4().hex,
-    uuid.uuid4().hex[:16] + ".:" + uuid.uuid4().hex[:16],
+    HEX[:31],  # 124 bits
+    HEX[:24],  # hex that happens to be long enough for base64 but holds 96 bits
+    HEX * 4 + "a",  # 129 characters
+    HEX + "\n",  # `$` would let a trailing newline through
+    "\n" + HEX,
+    HEX[:16] + ".:" + OTHER_HEX[:16],
     "0" * 32, "ab" * 16, "0123456" * 5, "abcdefg" * 4,  # too few distinct characters
-    "spool-3-" + uuid.uuid4().hex[:8],
+    "spool-3-" + HEX[:8],
 ])
 def test_short_made_up_or_padded_ids_are_refused(sender):
     assert not is_conversation_id(sender)
