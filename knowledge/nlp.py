@@ -217,12 +217,22 @@ def make_cluster_terms(nlp, name):
     return ClusterTerms()
 
 
+def french_token_match(text: str):
+    """spaCy's French token_match, kept by reference: the tokenizer pickles a compiled pattern by its source, so
+    loading the knowledge cache compiled that pattern (thousands of Unicode classes) a second time, 4 s a process."""
+    from spacy.lang.fr.tokenizer_exceptions import TOKEN_MATCH
+
+    return TOKEN_MATCH(text)
+
+
 def build_pipeline(clusters: list[ClusterInfo], language: str = "en"):
     """Build the pipeline for `language` ("en", "fr", "de", "lb") from scratch; needs spacy-lookups-data only."""
     import spacy
 
     language = pipeline_language(language)
     nlp = spacy.blank(language)
+    if language == "fr":
+        nlp.tokenizer.token_match = french_token_match
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.add_pipe("routing_norms")
     nlp.initialize()
