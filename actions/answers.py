@@ -14,15 +14,10 @@ from actions import services
 from actions.asks import offer_answer_language, say, text
 from actions.conversation import answer_language, language, language_events
 from actions.notify import add_followup
+from knowledge.asking import indirect_question, question_part
 from knowledge.content import Entry, source_in
-from knowledge.understanding import (
-    Reading,
-    asks_something,
-    asks_who_to_contact,
-    indirect_question,
-    question_part,
-    read_question,
-)
+from knowledge.retrieval import Answer
+from knowledge.understanding import Reading, asks_something, asks_who_to_contact, read_question
 
 # Messages that are not something to add to a logged enquiry.
 NOT_A_FOLLOWUP = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "chitchat", "tell_me_more",
@@ -94,14 +89,24 @@ def asked_in(description: str) -> str | None:
     return question_part(description or "") or indirect_question(description or "")
 
 
+def answer_to_project_message(knowledge, description: str, lang: str = "en",
+                              last_topic: str | None = None) -> Answer | None:
+    """The confident answer to what a message routed as a project asks: its question part ('We make X. Which funding
+    exists?'), the question inside a sentence ('… and we'd like to know what funding we can get'), or the whole
+    message when it is a question itself ('do software royalties get a tax break?', which the NLU may take for a
+    project); None when it asks nothing the knowledge base answers, or asks whom to contact (routing answers that)."""
+    asked = asked_in(description) or (description if asks_something(description or "") else None)
+    if not asked or asks_who_to_contact(asked):
+        return None
+    answer = knowledge.answer(asked, lang, last_topic)
+    return answer if answer.best is not None else None
+
+
 def answer_question_part(dispatcher: CollectingDispatcher, tracker: Tracker, description: str) -> dict[str, Any]:
-    """Answer the question a project description also asks, if the knowledge base can (the slots it sets); whom to
-    contact is answered by the routing, not here."""
-    asked = asked_in(description)
-    if asked and asks_who_to_contact(asked):
-        return {}
-    answer = services.knowledge().answer(asked, language(tracker), tracker.get_slot("last_topic")) if asked else None
-    return answer_slots(dispatcher, tracker, answer.best.entry) if answer and answer.best else {}
+    """Answer the question a project description also asks, if the knowledge base can (the slots it sets)."""
+    answer = answer_to_project_message(services.knowledge(), description, language(tracker),
+                                       tracker.get_slot("last_topic"))
+    return answer_slots(dispatcher, tracker, answer.best.entry) if answer else {}
 
 
 def start_enquiry(dispatcher: CollectingDispatcher, tracker: Tracker, description: str,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from actions.answers import answer_to_project_message
 from actions.privacy import ERASURE_TOPIC
 from firststop.settings import get_settings
 from knowledge.content import stale_translations
@@ -140,9 +141,11 @@ def bot_handling(knowledge: Knowledge, text: str, intent: str, language: str = "
         entry = reading.answer.best.entry.id if reading.kind in ("answer", "answer_and_route") else None
         cluster = reading.route.best.cluster.id if reading.routes else None
         return (reading.kind if entry or cluster else "honest"), entry, cluster
-    if intent == "describe_project":
+    if intent == "describe_project":  # the enquiry form routes it and answers what it asks (answer_question_part)
         route = knowledge.route(text, language)
-        return "route", None, route.best.cluster.id if route.best else None
+        answer = answer_to_project_message(knowledge, text, language)
+        cluster = route.best.cluster.id if route.best else None
+        return ("answer_and_route" if answer else "route"), answer.best.entry.id if answer else None, cluster
     if intent in HANDOFF_INTENTS:
         return "handoff", None, None
     if intent == "privacy_request":  # action_privacy answers with the erasure entry

@@ -20,6 +20,7 @@ from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from knowledge.asking import indirect_question, question_part
 from knowledge.content import Entry
 from knowledge.luxembourgish import as_german
 from knowledge.nlp import STOP_WORDS, fold, lemmas, split_compound, stop_words
@@ -48,9 +49,11 @@ READS_LUXEMBOURGISH = frozenset({"de"})
 FOLD = True
 # Chat filler that names no topic ("I was wondering whether…", "you guys", "wat do u…", "ich möchte wissen"):
 # not counted in the coverage, so a visitor's way of asking doesn't make a question 'not sure'.
+# Greetings and what is left of a contraction ("we're", "we've", "we'll") name no topic either.
 FILLER = frozenset(
     "wonder whether guy folk u ur pls plz thx wat stuff thing kind sort actually exactly really basically maybe "
-    "perhaps anyway quick question dear sir madam regard near truc vraiment savoir eigentlich genau wissen".split())
+    "perhaps anyway quick question dear sir madam regard near truc vraiment savoir eigentlich genau wissen "
+    "hello hi hey morning afternoon evening bonjour bonsoir hallo moin ungefähr ungefahr re ve ll".split())
 # A number or an amount ("12 employees", "500k", "80%") is no word the content must know (nor is a lone letter).
 _AMOUNT = re.compile(r"\d[\d.,]*(?:k|m|%|€|eur)?")
 
@@ -266,9 +269,30 @@ class KnowledgeIndex:
         return Answer(None, candidates, round(coverage, 3), off_topic)
 
     def answer(self, question: str, previous: str | None = None) -> Answer:
-        """The best entry if confident and the question is within what the content covers."""
-        found = self.search(question, previous)
-        top = found.candidates[0] if found.candidates else None
-        confident = (top is not None and not found.off_topic and top.score >= MIN_PROBABILITY
-                     and found.coverage >= MIN_COVERAGE)
-        return Answer(top if confident else None, found.candidates, found.coverage, found.off_topic)
+        """The best entry if confident and the question is within what the content covers; a message that tells
+        its context first ("We're a 20-person firm making X. What share of the costs can the state cover?") is
+        answered on the part that asks, when the whole is not."""
+        found = _confident(self.search(question, previous))
+        asked = asked_part(question) if found.best is None else None
+        if asked:
+            focused = _confident(self.search(asked, previous))
+            if focused.best is not None:
+                return focused
+        return found
+
+
+def _confident(found: Answer) -> Answer:
+    """`found` with its top candidate as the answer when the classifier is confident and the question's words are
+    mostly the content's."""
+    top = found.candidates[0] if found.candidates else None
+    confident = (top is not None and not found.off_topic and top.score >= MIN_PROBABILITY
+                 and found.coverage >= MIN_COVERAGE)
+    return Answer(top if confident else None, found.candidates, found.coverage, found.off_topic)
+
+
+def asked_part(question: str) -> str | None:
+    """The part of a longer message that asks ('… and I'd like to know what share the state covers' → 'what share
+    the state covers'; 'We make X. Which funding exists?' → 'Which funding exists?'), else None."""
+    part = question_part(question) or question
+    asked = indirect_question(part) or (part if part != question else None)
+    return asked if asked and asked.strip() != question.strip() else None

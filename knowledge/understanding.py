@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from knowledge.asking import is_question, message_parts, question_part
 from knowledge.retrieval import MIN_PROBABILITY, Answer
 from knowledge.routing import Route
 
@@ -17,20 +18,6 @@ from knowledge.routing import Route
 # (bot/rules: 'inform' outside a form is answered the same way).
 QUESTION_INTENTS = frozenset({"ask_question", "inform", "out_of_scope", "nlu_fallback", "chitchat"})
 HANDOFF_INTENTS = frozenset({"request_human", "not_helpful", "complain", "confidential"})
-_ASKING = (r"what|which|how|can|could|is|are|do|does|where|who|whom|when|should|may|will|"
-           r"quel(?:le)?s?|comment|combien|est-ce|puis-je|pouvons-nous|peut-on|o[ùu]|qui|quand|y a-t-il|existe-t-il|"
-           r"was|welche[rsmn]?|wie|wo|wer|wen|wann|k[öo]nnen|kann|gibt es|gibt's|wat|w[ée]i|wou|w[ée]ini")
-QUESTION_START = re.compile(rf"^(?:and |but |so |et |mais |alors |und |aber |also )?(?:{_ASKING})\b", re.I)
-# A question put as a statement: "we were wondering if there is a grant", "we'd like to know what funding we can
-# get", "j'aimerais savoir si…", "ich frage mich, ob…".
-INDIRECT_QUESTION = re.compile(
-    r"\b(?:wonder(?:ing)? (?:if|whether)|(?:would|'d) like to know|want to know|(?:need|want) to find out|"
-    r"tell (?:me|us)(?= (?:what|which|how|whether|if)\b)|"
-    r"je me demand\w* (?:si|comment|quel)|(?:j'|nous )?(?:aimerais|voudrais|aimerions|voudrions) savoir|"
-    r"ich frage mich|wir fragen uns|(?:ich|wir) (?:würden?|möchten?) gerne? wissen)\b,?", re.I)
-# Where a message that describes a project and asks something splits: after a sentence or a semicolon, at a dash,
-# or at a comma before a question word ("We make X, which funding exists?").
-_SPLIT = re.compile(rf"(?<=[.!?;])\s+|\s+[;:–—-]\s+|,\s*(?=(?:and |but |so |et |mais |und |aber )?(?:{_ASKING})\b)", re.I)
 # A statement about the visitor's own project ("we're developing…", "notre start-up…", "wir entwickeln…").
 PROJECT_SAYS = re.compile(
     r"\b(?:we(?:'re| are)? (?:develop|build|make|design|produce|create|sell|offer|run|plan|want|are)\w*|"
@@ -79,34 +66,9 @@ class Reading:
         return self.kind in ("route", "answer_and_route")
 
 
-def _parts(text: str) -> list[str]:
-    return [p.strip() for p in _SPLIT.split(text) if p and p.strip()]
-
-
-def is_question(part: str) -> bool:
-    """A part of a message that asks something."""
-    return part.rstrip().endswith("?") or bool(QUESTION_START.match(part.strip())) or bool(
-        INDIRECT_QUESTION.search(part))
-
-
-def indirect_question(text: str) -> str | None:
-    """What a sentence asks indirectly ('… and we'd like to know what funding we can get' → 'what funding we can
-    get'), else None."""
-    found = INDIRECT_QUESTION.search(text or "")
-    asked = text[found.end():].strip(" ,.:") if found else ""
-    return asked or None
-
-
-def question_part(text: str) -> str | None:
-    """The question inside a message that also says something else ('We make X. Which funding exists?')."""
-    parts = _parts(text)
-    questions = [p for p in parts if is_question(p)]
-    return questions[-1] if questions and len(parts) > 1 else None
-
-
 def project_part(text: str) -> str | None:
     """What a message that also asks a question says about the visitor's own project, else None."""
-    parts = _parts(text)
+    parts = message_parts(text)
     told = [p.rstrip(" ;:–—-") for p in parts if not is_question(p) and PROJECT_SAYS.search(p)]
     return " ".join(told) if told and len(parts) > len(told) else None
 
@@ -124,7 +86,7 @@ def names_a_cluster(knowledge, text: str) -> bool:
 
 def asks_something(text: str) -> bool:
     """Some part of the message asks something ('We make X, how do we find a lab')."""
-    return any(is_question(p) for p in _parts(text)) or is_question(text)
+    return any(is_question(p) for p in message_parts(text)) or is_question(text)
 
 
 def reads_as_project(knowledge, text: str, answer: Answer, route: Route) -> bool:

@@ -17,7 +17,8 @@ from actions.contact import ActionLogContact, ValidateContactForm
 from actions.details import read_details
 from actions.enquiry import ValidateEnquiryForm
 from actions.routes import choose_cluster, propose
-from knowledge.understanding import project_part, question_part
+from knowledge.asking import question_part
+from knowledge.understanding import project_part
 from members.db import session_factory
 from members.models import Enquiry
 from tests.actions.conftest import texts, tracker

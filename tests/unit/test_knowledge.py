@@ -6,10 +6,11 @@ import datetime as dt
 import pytest
 
 from firststop.settings import get_settings
+from knowledge.asking import indirect_question, is_question
 from knowledge.content import CLUSTER_IDS, ContentError, awaiting_review, load_entries
 from knowledge.routing import choose_advisor
 from knowledge.store import cached_knowledge
-from knowledge.understanding import indirect_question, is_question, read_question
+from knowledge.understanding import read_question
 
 # The catalogue of topics shared by the content and the held-out evaluation (issue 16).
 REQUIRED_ENTRIES = {

@@ -87,3 +87,17 @@ def test_each_language_index_is_built_once_per_content_version(tmp_path, monkeyp
     french.write_text(french.read_text(encoding="utf-8") + "# edited by staff\n", encoding="utf-8")
     assert first.get() is not knowledge
     assert sorted(built) == ["de", "de", "en", "en", "fr", "fr"]
+
+
+@pytest.mark.parametrize("said, entry", [
+    ("Good afternoon, I'm the CTO of a company making hydraulic pumps for cranes. We plan a project with the university"
+     " on predictive maintenance and I'd like to know what share of the costs the state could cover", "rdi-aid-amounts"),
+    ("Our firm of 12 people repairs lifts and escalators across the country. Where do we submit the application for"
+     " R&D aid?", "rdi-aid-application"),
+])
+def test_a_long_message_is_answered_on_the_part_that_asks(knowledge, said, entry):
+    assert knowledge.answer(said).best.entry.id == entry
+
+
+def test_greetings_and_contractions_do_not_count_against_a_question(knowledge):
+    assert knowledge.answer("hello, we're wondering how much R&D aid we can get").best.entry.id == "rdi-aid-amounts"
