@@ -18,6 +18,10 @@ LEXICON = Path(__file__).resolve().with_name("lb_lexicon.yml")
 MIN_SCORE = 3.0
 # A word with 'ë' (Hëllef, kënnt, Lëtzebuerg) is Luxembourgish; elsewhere it is rare (Noël).
 DIAERESIS_WEIGHT = 2.0
+# Spellings only Luxembourgish has, with or without the accents: '-ioun' for French and German '-ion'
+# (Informatiounen, Subventioun), '-éieren' for German '-ieren' (organiséieren, finanzeiert).
+SPELLING = re.compile(r"ioun|éier|..eier(?:en|t)$")
+SPELLING_WEIGHT = 2.0
 # A word of the lexicon ('finanzéieren', 'Fuerschung') is some evidence too.
 LEXICON_WEIGHT = 1.0
 # The shortest first part of a compound read from the lexicon ('innovatiouns|projet').
@@ -25,7 +29,7 @@ SHORTEST_PART = 4
 # The shortest word kept as written because the content uses it: 'e' and 'de' are Luxembourgish articles even where
 # the content has 'e-commerce' or 'de minimis'.
 SHORTEST_KNOWN = 3
-_WORD = re.compile(r"[^\W\d_]+(?:\.[^\W\d_]+)*")  # 'w.e.g' stays one word
+_WORD = re.compile(r"[^\W\d_]+(?:[.-][^\W\d_]+)*")  # 'w.e.g' and 'Rendez-vous' stay one word
 _ELISION = re.compile(r"(?<![^\W\d_])[dz]['’](?=[^\W\d_])", re.I)  # d'Hëllef, z'Lëtzebuerg
 
 
@@ -36,6 +40,7 @@ class Lexicon:
     german: dict[str, str]
     markers: dict[str, float]
     not_markers: dict[str, float]
+    function_words: frozenset[str] = frozenset()
 
 
 @cache
@@ -46,7 +51,8 @@ def lexicon(path: Path = LEXICON) -> Lexicon:
               for form in forms}
     weights = {key: {str(w).lower(): float(v) for w, v in (data.get(key) or {}).items()}
                for key in ("markers", "not_markers")}
-    return Lexicon(german, weights["markers"], weights["not_markers"])
+    extra = frozenset(str(w).lower() for w in data.get("function_words") or ())
+    return Lexicon(german, weights["markers"], weights["not_markers"], extra)
 
 
 def words(text: str) -> list[str]:
@@ -54,12 +60,18 @@ def words(text: str) -> list[str]:
     return _WORD.findall(_ELISION.sub("", (text or "").lower()))
 
 
+def word_score(word: str, table: Lexicon) -> float:
+    """How Luxembourgish one lower-case word reads: its marker weight, its spelling ('ë', '-ioun', '-éieren') and,
+    when it is no marker, being a form of the lexicon; less its weight as a German, French or English word."""
+    spelling = DIAERESIS_WEIGHT * ("ë" in word) + SPELLING_WEIGHT * bool(SPELLING.search(word))
+    known = table.markers[word] if word in table.markers else LEXICON_WEIGHT * (fold(word) in table.german)
+    return known + spelling - table.not_markers.get(word, 0.0)
+
+
 def score(text: str) -> float:
-    """How Luxembourgish `text` reads: each distinct word's marker weight (a word with 'ë' or of the lexicon counts
-    too), less the weights of German, French and English words."""
+    """How Luxembourgish `text` reads: the sum of its distinct words' scores (word_score)."""
     table = lexicon()
-    return sum(table.markers.get(w, 0.0) - table.not_markers.get(w, 0.0) + DIAERESIS_WEIGHT * ("ë" in w)
-               + LEXICON_WEIGHT * (w not in table.markers and fold(w) in table.german) for w in set(words(text)))
+    return sum(word_score(w, table) for w in set(words(text)))
 
 
 def is_luxembourgish(text: str) -> bool:
@@ -70,8 +82,9 @@ def is_luxembourgish(text: str) -> bool:
 @cache
 def function_words() -> frozenset[str]:
     """Luxembourgish words that carry no topic and are not German stop words too ('ech', 'wéi', 'fir', 'eng',
-    'moien'; not 'an', 'kann'): the Luxembourgish pipeline's stop words less the German one's."""
-    return stop_words("lb") - stop_words("de")
+    'moien'; not 'an', 'kann'): the Luxembourgish pipeline's stop words less the German one's, and the lexicon's
+    `function_words` that list lacks ('Äre')."""
+    return (stop_words("lb") - stop_words("de")) | lexicon().function_words
 
 
 def german_word(word: str) -> str | None:
@@ -92,6 +105,17 @@ def german_word(word: str) -> str | None:
     return None
 
 
+def german_words(word: str) -> str | None:
+    """The German `word` reads as (german_word); a hyphenated word the lexicon lacks ('F&E-Projet'), part by part,
+    else None."""
+    whole = german_word(word)
+    if whole is not None or "-" not in word:
+        return whole
+    parts = word.split("-")
+    read = [german_word(part) for part in parts]
+    return "-".join(r or p for r, p in zip(read, parts)) if any(read) else None
+
+
 def as_german(text: str, known=frozenset()) -> str:
     """`text` as the German index reads it when it has some Luxembourgish in it (a score above 0): the lexicon's
     words in German, Luxembourgish function words and elisions ('d'', 'z'') left out, the words in `known` (the
@@ -106,6 +130,6 @@ def as_german(text: str, known=frozenset()) -> str:
             return match.group(0)
         if word in stop:
             return ""
-        return german_word(word) or match.group(0)
+        return german_words(match.group(0)) or match.group(0)
 
     return re.sub(r"\s{2,}", " ", _WORD.sub(read, _ELISION.sub("", text))).strip()

@@ -22,6 +22,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from knowledge.content import AdvisorInfo, Advisors, ClusterInfo
+from knowledge.luxembourgish import as_german
 from knowledge.nlp import (
     TERM_LABELS,
     TermMatcher,
@@ -332,13 +333,18 @@ class Router:
         return self.readers["en"].nlp
 
     def _reader(self, language: str) -> _Reader:
-        language = (language or "en").lower()[:2]
-        if language == "lb" and "lb" not in self.readers:
-            language = "de"
-        return self.readers.get(language, self.readers["en"])
+        return self.readers.get((language or "en").lower()[:2], self.readers["en"])
 
     def _analyse(self, text: str, language: str) -> tuple[list[_Found], str]:
-        found, words = self._reader(language).read(text)
+        """The terms found in `text` and its words as the classifier reads them. Luxembourgish is read in German
+        (knowledge.luxembourgish), as retrieval reads it: 'Camionen' is 'Lastwagen', the words the vocabulary
+        knows kept as written."""
+        if (language or "").lower()[:2] == "lb":
+            reader = self.readers["de"]
+            text = as_german(text, reader.known)
+        else:
+            reader = self._reader(language)
+        found, words = reader.read(text)
         return found, " ".join(words)
 
     def probabilities(self, text: str, language: str = "en") -> dict[str, float]:

@@ -9,7 +9,7 @@ from importlib.resources import files
 import pytest
 
 from firststop.settings import get_settings
-from knowledge.luxembourgish import as_german, german_word, lexicon
+from knowledge.luxembourgish import MIN_SCORE, as_german, german_word, lexicon, score
 from knowledge.nlp import fold
 from knowledge.store import cached_knowledge
 
@@ -38,6 +38,29 @@ def test_a_compound_is_read_from_its_parts():
     assert german_word("Fuerschungsbäihëllef") == "forschungsbeihilfe"
     assert german_word("Fuerschungspartner") == "forschungspartner"
     assert german_word("Kirchberg") is None
+
+
+def test_a_hyphenated_word_is_read_whole_or_part_by_part():
+    assert as_german("Kann ech e Rendez-vous mat engem Beroder kréien?") == "Kann termin berater bekommen?"
+    assert as_german("Wéi kréien ech eng Finanzéierung fir e F&E-Projet?") == "bekommen finanzierung F&E-projekt?"
+
+
+@pytest.mark.parametrize("said", [
+    "super, merci fir d'Informatiounen",  # '-ioun': French and German write '-ion'
+    "Mir wëllen eis Produktioun digitaliseieren",  # '-éieren' typed without the accents
+    "Jo, dat wier flott",
+    "Wien steet hannert der Agence?",
+])
+def test_luxembourgish_spellings_and_words_without_accents_read_as_luxembourgish(said):
+    assert score(said) >= MIN_SCORE
+
+
+@pytest.mark.parametrize("said", [
+    "Wir feiern unsere neue Produktion", "Merci pour les informations", "Nous organisons des événements",
+    "Which ministries are your partners?",
+])
+def test_german_french_and_english_spellings_are_no_luxembourgish_evidence(said):
+    assert score(said) <= 0
 
 
 def test_words_the_content_uses_are_kept_as_written():
