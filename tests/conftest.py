@@ -6,6 +6,7 @@ import asyncio
 import concurrent.futures
 import json
 import os
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -52,16 +53,29 @@ def _worker_number() -> tuple[int, int]:
     return int(worker.removeprefix("gw") or 0), int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
 
 
+# The ports the tests' servers take: below Linux's ephemeral range (32768-60999), so no outgoing connection holds
+# one, and split between the workers, so two workers starting stacks at once never pick the same port between
+# choosing it and binding it. (Linux hands out only odd ports to bind(0) while it can: no parity trick.)
+TEST_PORTS = range(20000, 32000)
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A free loopback port that no other test worker can be handed: worker n of k takes ports ≡ n (mod k), so two
-    workers starting stacks at once never pick the same port between choosing it and binding it."""
+    """A loopback port nothing listens on now, from this worker's share of TEST_PORTS, never handed out twice in
+    this process."""
     number, count = _worker_number()
-    while (port := _any_free_port()) % count != number:
-        pass
-    return port
-
-
-_any_free_port = stacks.free_port
+    share = len(TEST_PORTS) // count
+    for port in range(TEST_PORTS.start + number * share, TEST_PORTS.start + (number + 1) * share):
+        if port in _handed_out:
+            continue
+        _handed_out.add(port)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:  # taken, or still closing from an earlier run
+                continue
+        return port
+    raise RuntimeError(f"no free port left in this worker's share of {TEST_PORTS}")
 
 
 @pytest.fixture(scope="session", autouse=True)
