@@ -63,7 +63,7 @@ test: $(VENV)/.installed web_widget/node_modules/.package-lock.json
 check: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	node --test web_widget/tests/
-	$(PY) -m pytest -m "not full" -k "not postgresql" -q
+	$(PY) -m pytest -n $(TEST_WORKERS) -m "not full" -k "not postgresql" -q
 
 # Rasa conversation tests (tests/conversations/*.yml): any wrong prediction fails the build.
 conversations: $(VENV)/.installed
