@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -11,6 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import bot_texts
+from actions import commands
 from actions.conversation import answer_language, language, language_events
 from actions.language import LANGUAGES, answer_language_asked
 
@@ -89,18 +89,13 @@ class ActionGoodbye(SayAction):
     key = "goodbye"
 
 
-# A leave-taking in a thank-you ("thanks, bye", "merci, au revoir", "danke, tschüss"): the visitor is going.
-FAREWELL = re.compile(r"\b(?:(?:good)?bye|see you|have a (?:good|nice) day|au revoir|[àa] bient[ôo]t|bonne (?:journ[ée]e|soir[ée]e)|"
-                      r"tsch[üu]ss|auf wiedersehen|bis bald|sch[öo]nen tag|[äa]ddi|sch[ée]inen dag|ciao)\b", re.I)
-
-
 class ActionThank(SayAction):
     """'Thanks' gets 'you're welcome, anything else?'; 'thanks, bye' the goodbye."""
 
     key = "thank"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
-        leaving = FAREWELL.search(tracker.latest_message.get("text") or "")
+        leaving = commands.FAREWELL.search(tracker.latest_message.get("text") or "")
         say(dispatcher, "goodbye" if leaving else "thank", language(tracker))
         return language_events(tracker)
 

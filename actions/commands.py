@@ -104,6 +104,14 @@ NO_CONTACT = re.compile(
     r"sans (?:laisser de |donner de )?coordonn[ée]es|"
     r"ich (?:m[öo]chte|will|werde) (?:keine|meine) (?:kontakt)?daten (?:nicht )?(?:angeben|hinterlassen|geben|nennen)|"
     r"ohne (?:meine )?kontaktdaten|ich melde mich (?:sp[äa]ter|wieder|bei ihnen))", re.I)
+# A leave-taking in a thank-you ("thanks, bye", "merci, au revoir", "danke, tschüss"): the visitor is going.
+FAREWELL = re.compile(r"\b(?:(?:good)?bye|see you|have a (?:good|nice) day|au revoir|[àa] bient[ôo]t|bonne (?:journ[ée]e|soir[ée]e)|"
+                      r"tsch[üu]ss|auf wiedersehen|bis bald|sch[öo]nen tag|[äa]ddi|sch[ée]inen dag|ciao)\b", re.I)
+# A message that only thanks and takes leave ("thanks, bye", "ok, merci, au revoir"): in the form, nobody is to
+# contact the visitor, who is going.
+LEAVING = re.compile(r"^\s*(?:(?:ok(?:ay)?|great|thanks?(?: a lot)?|thank you(?: very much)?|many thanks|merci(?: beaucoup)?|"
+                     r"danke(?: sch[öo]n)?|vielen dank|villmools merci)[\s,.!]*)*(?:" + FAREWELL.pattern + r")"
+                     r"(?:[\s,.!]*(?:thanks?|thank you|merci|danke))?[\s,.!]*$", re.I)
 # A polite no to a proposal to pass the project on or to store details ("no thanks", "Nein danke, ich möchte …",
 # "non merci, je …"), alone or opening the message: nobody is to contact the visitor (a bare "no" asks for another
 # cluster).
@@ -181,7 +189,7 @@ def command(text: str) -> Command | None:
         return Command("back")
     if HUMAN.match(text):
         return Command("human")
-    if NO_CONTACT.search(text):
+    if NO_CONTACT.search(text) or LEAVING.match(text):
         return Command("no_contact")
     if ONLY_QUESTIONS.search(text):
         return Command("only_questions")

@@ -133,7 +133,7 @@ def test_a_question_that_tells_of_no_project_of_ones_own_is_only_answered(action
 
 
 @pytest.mark.parametrize("said", ["Thanks, but I'd rather contact them myself.", "Not for now, thank you",
-                                  "No need, thanks"])
+                                  "No need, thanks", "thanks, bye", "Merci, au revoir !", "ok danke, tschüss"])
 def test_other_polite_refusals_at_the_proposal_are_refusals_never_corrections(actions_db, said):
     slots, events, _ = run(ValidateEnquiryForm(), step("enquiry_form", "cluster", said, PROPOSED, "thank"))
     assert (slots["cluster"], slots["consent"]) == ("logitrace", False) and FOLLOWUP_LOG in events
