@@ -120,9 +120,16 @@ def as_german(text: str, known=frozenset()) -> str:
     """`text` as the German index reads it when it has some Luxembourgish in it (a score above 0): the lexicon's
     words in German, Luxembourgish function words and elisions ('d'', 'z'') left out, the words in `known` (the
     content's own, lower case without accents) of SHORTEST_KNOWN letters or more as written. Other text comes back as it is."""
+    return german_reading(text, known)[0]
+
+
+def german_reading(text: str, known=frozenset()) -> tuple[str, dict[str, str]]:
+    """as_german's text, and what the visitor wrote for each German word put in (lower case), so that a reply can
+    quote the visitor's words ('Camionen', not 'lastwagen')."""
     if score(text) <= 0:
-        return text
+        return text, {}
     stop = function_words()
+    written: dict[str, str] = {}
 
     def read(match: re.Match) -> str:
         word = match.group(0).lower()
@@ -130,6 +137,10 @@ def as_german(text: str, known=frozenset()) -> str:
             return match.group(0)
         if word in stop:
             return ""
-        return german_words(match.group(0)) or match.group(0)
+        german = german_words(match.group(0))
+        if german is None:
+            return match.group(0)
+        written.setdefault(german.lower(), match.group(0))
+        return german
 
-    return re.sub(r"\s{2,}", " ", _WORD.sub(read, _ELISION.sub("", text))).strip()
+    return re.sub(r"\s{2,}", " ", _WORD.sub(read, _ELISION.sub("", text))).strip(), written

@@ -9,6 +9,7 @@ list still count) with one class for enquiries that fit no cluster (`outside` in
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,7 +23,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from knowledge.content import AdvisorInfo, Advisors, ClusterInfo
-from knowledge.luxembourgish import as_german
+from knowledge.luxembourgish import german_reading
 from knowledge.nlp import (
     TERM_LABELS,
     TermMatcher,
@@ -339,12 +340,15 @@ class Router:
         """The terms found in `text` and its words as the classifier reads them. Luxembourgish is read in German
         (knowledge.luxembourgish), as retrieval reads it: 'Camionen' is 'Lastwagen', the words the vocabulary
         knows kept as written."""
+        said: dict[str, str] = {}
         if (language or "").lower()[:2] == "lb":
             reader = self.readers["de"]
-            text = as_german(text, reader.known)
+            text, said = german_reading(text, reader.known)
         else:
             reader = self._reader(language)
         found, words = reader.read(text)
+        found = [dataclasses.replace(f, written=said[f.written.lower()]) if f.written.lower() in said else f
+                 for f in found]
         return found, " ".join(words)
 
     def probabilities(self, text: str, language: str = "en") -> dict[str, float]:

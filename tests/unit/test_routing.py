@@ -125,6 +125,12 @@ def test_an_unknown_language_reads_as_english_and_luxembourgish_as_german(router
     assert router.route("Mir bauen Ladesäulen fir Elektroautos", "lb").best.cluster.id == "autotec"
 
 
+def test_luxembourgish_is_routed_through_its_german_reading_and_the_reason_quotes_the_visitors_words(router):
+    route = router.route("Mir bauen eng App fir eis Camionen ze verfollegen", "lb")
+    assert route.best.cluster.id == "logitrace"
+    assert "Camionen" in route.best.terms and "lastwagen" not in " ".join(route.best.terms).lower()
+
+
 def test_cluster_terms_are_marked_longest_first_and_never_overlap():
     """As spaCy's EntityRuler marks them: the longest term wins, then the earliest; its cluster is the ent_id."""
     nlp = spacy.blank("en")
