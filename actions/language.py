@@ -25,15 +25,17 @@ _NAMES = {
     "lb": r"luxembourgish|luxembourgeois|luxemburgisch|l[eë]tzebuergesch",
 }
 # A whole message that asks for a language: "in English, please", "auf Deutsch bitte", "en français", "op Däitsch",
-# "Sprechen Sie Deutsch?", "parlez-vous français ?", "Kënnt Dir mir op Lëtzebuergesch äntweren?".
+# "Sprechen Sie Deutsch?", "parlez-vous français ?", "Kënnt Dir mir op Lëtzebuergesch äntweren?",
+# "Kënnt Dir dat w.e.g. op Englesch soen?".
 _ASK = (r"^\s*(?:(?:can|could) you (?:please )?(?:speak|write|answer|reply|talk)(?: to me| me)?|do you speak|"
         r"(?:please )?(?:speak|write|answer|reply|switch to|change to|continue)|(?:can|could) we (?:continue|talk|speak)|"
         r"est-ce que vous parlez|parlez-vous|je pr[ée]f[èe]re(?: parler)?|on peut parler|"
         r"tu parles|vous parlez|pouvez-vous (?:me )?(?:parler|r[ée]pondre|[ée]crire)|(?:je voudrais )?continuer|"
         r"sprechen sie|sprichst du|k[öo]nnen sie (?:mir )?(?:auf|in)|bitte|weiter|lieber|schw[äa]tz[te]? (?:dir|du)|l[ée]iwer|"
-        r"k[ëe]nnt dir (?:mir )?(?:op|an)|kanns du (?:mir )?(?:op|an)|(?:w\.?e\.?g\.?|wgl\.?) )?\s*"
+        r"k[ëe]nnt dir (?:mir |dat |et )*(?:w\.?e\.?g\.? |wgl\.? )?(?:op|an)|kanns du (?:mir |dat |et )*(?:op|an)|"
+        r"(?:w\.?e\.?g\.?|wgl\.?) )?\s*"
         r"(?:(?:in|en|auf|op|an|mat) )?(?:{name})(?: (?:please|s'il vous pla[iî]t|svp|bitte|antworten|schreiben|"
-        r"sprechen|[äa]ntweren|schreiwen|schw[äa]tzen|w\.?e\.?g\.?|wgl\.?|merci))*[\s,.!?]*(?:please|bitte|svp|merci)?"
+        r"sprechen|[äa]ntweren|schreiwen|schw[äa]tzen|soen|erklären|w\.?e\.?g\.?|wgl\.?|merci))*[\s,.!?]*(?:please|bitte|svp|merci)?"
         r"[\s.!?]*$")
 SWITCH = {lang: re.compile(_ASK.replace("{name}", names), re.I) for lang, names in _NAMES.items()}
 # A Luxembourgish visitor's pick of the answers' language, in Luxembourgish ("op Franséisch", "Däitsch w.e.g.").

@@ -102,6 +102,7 @@ def test_german_read_in_a_luxembourgish_conversation_keeps_it_luxembourgish():
 @pytest.mark.parametrize("said, lang", [
     ("in English, please", "en"), ("auf Deutsch bitte", "de"), ("en français", "fr"), ("Sprechen Sie Deutsch?", "de"),
     ("Kënnt Dir mir op Lëtzebuergesch äntweren?", "lb"), ("parlez-vous français ?", "fr"),
+    ("Kënnt Dir dat w.e.g. op Englesch soen?", "en"), ("kennt dir et op franseisch erklären", "fr"),
     ('/switch_language{"language":"lb"}', "lb"),
 ])
 def test_the_visitor_can_ask_for_a_language(said, lang):
