@@ -45,3 +45,11 @@ def question_part(text: str) -> str | None:
     parts = message_parts(text)
     questions = [p for p in parts if is_question(p)]
     return questions[-1] if questions and len(parts) > 1 else None
+
+
+def asked_part(question: str) -> str | None:
+    """The part of a longer message that asks ('… and I'd like to know what share the state covers' → 'what share
+    the state covers'; 'We make X. Which funding exists?' → 'Which funding exists?'), else None."""
+    part = question_part(question) or question
+    asked = indirect_question(part) or (part if part != question else None)
+    return asked if asked and asked.strip() != question.strip() else None

@@ -20,7 +20,7 @@ from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from knowledge.asking import indirect_question, question_part
+from knowledge.asking import asked_part
 from knowledge.content import Entry
 from knowledge.luxembourgish import as_german
 from knowledge.nlp import STOP_WORDS, fold, lemmas, split_compound, stop_words
@@ -288,11 +288,3 @@ def _confident(found: Answer) -> Answer:
     confident = (top is not None and not found.off_topic and top.score >= MIN_PROBABILITY
                  and found.coverage >= MIN_COVERAGE)
     return Answer(top if confident else None, found.candidates, found.coverage, found.off_topic)
-
-
-def asked_part(question: str) -> str | None:
-    """The part of a longer message that asks ('… and I'd like to know what share the state covers' → 'what share
-    the state covers'; 'We make X. Which funding exists?' → 'Which funding exists?'), else None."""
-    part = question_part(question) or question
-    asked = indirect_question(part) or (part if part != question else None)
-    return asked if asked and asked.strip() != question.strip() else None

@@ -297,7 +297,9 @@ class Router:
             if language not in pipelines:
                 pipelines[language] = build_pipeline(clusters, language)
         self.clusters = {c.id: c for c in clusters}
-        self.readers = {language: _Reader(clusters, pipeline) for language, pipeline in pipelines.items()}
+        # Luxembourgish is routed through its German reading (_analyse): no reader of its own.
+        self.readers = {language: _Reader(clusters, pipeline) for language, pipeline in pipelines.items()
+                        if language in ROUTING_LANGUAGES}
         outside = load_outside() if outside is None else outside
         self.techniques = load_technique_clusters() if techniques is None else frozenset(techniques)
         texts, labels, weights = [], [], []
@@ -347,8 +349,8 @@ class Router:
         else:
             reader = self._reader(language)
         found, words = reader.read(text)
-        found = [dataclasses.replace(f, written=said[f.written.lower()]) if f.written.lower() in said else f
-                 for f in found]
+        if said:
+            found = [dataclasses.replace(f, written=said.get(f.written.lower(), f.written)) for f in found]
         return found, " ".join(words)
 
     def probabilities(self, text: str, language: str = "en") -> dict[str, float]:
