@@ -3,7 +3,6 @@ hardened cookies, server-side sessions (logout, revocation, idle and absolute li
 account and client address that tells nothing, disabled accounts, and integers the database can't hold."""
 from __future__ import annotations
 
-import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -180,18 +179,19 @@ def test_the_reply_takes_as_long_for_an_unknown_or_locked_account(app):
     for _ in range(5):
         login(client, ADMIN[0], "wrong-password")  # lock admin from here, so its replies time the locked path
 
-    def median_ms(email: str, password: str) -> float:
-        times = []
-        for _ in range(5):
+    # The three kinds are timed in turn, round after round, and each kind's fastest reply is compared: load from
+    # elsewhere on the machine only ever adds time, and it adds it to all three alike.
+    kinds = {"wrong password": (ADVISOR[0], "wrong-password"), "unknown": ("nobody@example.org", "wrong-password"),
+             "locked": (ADMIN[0], ADMIN[1])}
+    fastest = dict.fromkeys(kinds, float("inf"))
+    for _ in range(7):
+        for kind, (email, password) in kinds.items():
             started = time.perf_counter()
             assert login(client, email, password).status_code == 401
-            times.append((time.perf_counter() - started) * 1000)
-        return statistics.median(times)
-
-    wrong = median_ms(ADVISOR[0], "wrong-password")
-    for email, password in (("nobody@example.org", "wrong-password"), (ADMIN[0], ADMIN[1])):
-        other = median_ms(email, password)
-        assert wrong / 2.5 < other < wrong * 2.5, (email, other, wrong)  # each is one password hash check
+            fastest[kind] = min(fastest[kind], (time.perf_counter() - started) * 1000)
+    wrong = fastest["wrong password"]
+    for kind in ("unknown", "locked"):
+        assert wrong / 2.5 < fastest[kind] < wrong * 2.5, (kind, fastest)  # each is one password hash check
 
 
 def test_failures_from_one_address_do_not_lock_out_another(app):
