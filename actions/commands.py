@@ -84,10 +84,12 @@ ONLY_QUESTIONS = re.compile(
 NO_CONTACT = re.compile(
     r"\b(?:i (?:do not|don'?t) (?:want|wish|need) to be (?:contacted|called)|(?:please )?(?:do not|don'?t) contact me|"
     r"no need to contact me|i'?d rather not be contacted|(?:i (?:do not|don'?t) want|i'?d rather not) to (?:leave|give|share)"
-    r" (?:my|any) (?:details|contact details|data|name)|"
+    r" (?:my|any) (?:details|contact details|data|name)|i'?d rather not (?:leave|give|share) (?:my|any) (?:details|data|name)|"
     r"i(?:'ll| will| can| would rather|'d rather| prefer to|'d prefer to)(?: get in touch| contact"
     r" (?:them|him|her|the advisor|you|the cluster)| call (?:them|him|her)| write to (?:them|him|her))(?: myself| directly| later)?"
-    r"(?:,? thanks?| thank you)?[\s.!]*$|that'?s all i (?:needed|wanted)(?: to know)?|i (?:just|only) wanted to know who"
+    r"(?:,? thanks?| thank you)?[\s.!]*$|that'?s all i (?:needed|wanted)(?: to know)?"
+    r"|i (?:(?:just|only) (?:want(?:ed)?|need(?:ed)?)|(?:want(?:ed)?|need(?:ed)?) (?:just|only)) to know who"
+    r"|(?:just|only) (?:tell me|let me know|the name of) (?:who|whom|the (?:person|advisor|contact))"
     r"|"
     r"je ne (?:veux|souhaite) pas [êe]tre contact[ée]e?|ne me contactez pas|pas besoin de me contacter|"
     r"je (?:les|le|la) contacterai|je vais (?:les|le|la) contacter|je voulais (?:juste|seulement) savoir qui|"
@@ -98,7 +100,11 @@ NO_CONTACT = re.compile(
     # Deferring or refusing to leave details: "I'll get back to you", "je reviendrai vers vous", "ich möchte keine
     # Kontaktdaten angeben".
     r"i(?:'ll| will) (?:get back to you|come back(?: to you)? later)|"
-    r"(?:i'?d rather|i (?:want|prefer|would like) to) (?:stay|remain) anonymous|"
+    r"(?:i'?d rather|i'?d (?:like|prefer) to|i (?:want|prefer|would like) to) (?:stay|remain|be) anonymous|"
+    r"je (?:veux|voudrais|pr[ée]f[èe]re|souhaite) rester anonyme|"
+    r"ich (?:m[öo]chte|will|w[üu]rde) (?:lieber |gerne |gern )?anonym bleiben|"
+    r"ich m[öo]chte (?:nur|bloß|lediglich) wissen,? (?:wen|wer|an wen)|nur (?:den namen|wissen,? wen)|"
+    r"je veux (?:juste|seulement) savoir qui|"
     r"je (?:reviendrai vers vous|vous recontacterai)|"
     r"je (?:ne )?(?:veux|souhaite|pr[ée]f[èe]re) pas (?:donner|laisser|partager|communiquer) (?:mes|de) coordonn[ée]es|"
     r"sans (?:laisser de |donner de )?coordonn[ée]es|"
@@ -118,12 +124,16 @@ LEAVING = re.compile(r"^\s*(?:(?:ok(?:ay)?|great|thanks?(?: a lot)?|thank you(?:
 POLITE_NO = re.compile(r"^\s*(?:no,? thanks?(?: you)?|no,? thank you|not (?:for )?now(?:,? thanks?)?|no need|non,? merci|nein,? danke|"
                        r"nee,? merci|neen,? merci)\b(?![-'’])", re.I)
 # "I mistyped my e-mail", "my name is wrong", "mon e-mail est faux", "meine E-Mail ist falsch": that field again.
-WRONG = re.compile(
-    r"^\s*(?:sorry,? |oops,? |pardon,? |entschuldigung,? )?(?:i (?:mistyped|misspelt|misspelled|got) (?:my |the )?"
-    r"(?P<field>[\w' -]+?)(?: wrong)?|(?:my|the|mon|ma|meine?|die|der|das) (?P<field2>[\w' -]+?) (?:is|was|est|ist|war) "
-    r"(?:wrong|incorrect|faux|fausse|incorrecte?|falsch)|je me suis tromp[ée]e? (?:dans|de|sur) (?:mon |ma |l')?"
-    r"(?P<field3>[\w' -]+?)|ich habe mich (?:bei|in) (?:meiner |meinem |der |dem )?(?P<field4>[\w' -]+?) vertippt)"
-    + _END, re.I)
+_WRONG = (
+    r"^\s*(?:(?:sorry|oops|pardon|entschuldigung|wait|actually|correction|d[ée]sol[ée]e?),? )?(?:i (?:mistyped|misspelt|"
+    r"misspelled|got) (?:my |the )?(?P<field>[\w' -]+?)(?: wrong)?|(?:my|the|mon|ma|meine?|die|der|das) (?P<field2>[\w' -]+?) "
+    r"(?:is|was|est|ist|war) (?:wrong|incorrect|misspelt|misspelled|faux|fausse|incorrecte?|falsch)|je me suis tromp[ée]e? "
+    r"(?:dans|de|sur) (?:mon |ma |l')?(?P<field3>[\w' -]+?)|ich habe mich (?:bei|in) (?:meiner |meinem |der |dem )?"
+    r"(?P<field4>[\w' -]+?) vertippt)")
+WRONG = re.compile(_WRONG + _END, re.I)
+# The same with the right value after it: "I mistyped my name, it's Jane Dow", "my name is wrong, it should be …".
+WRONG_THEN = re.compile(_WRONG + r"\s*[,.;:!–—-]+\s*(?:(?:it'?s|it is|it should be|should be|the right one is|c'est|"
+                        r"es ist|richtig ist|correct is)\s+)?(?P<value>[^\s].*?)" + _END, re.I)
 CHANGE = re.compile(
     r"^\s*(?:(?:i (?:want|would like|'d like|need) to |can i |let me |please )?(?:change|correct|fix|edit|update)"
     r"|changer|modifier|corriger|[äa]ndern|korrigieren)\s+(?:my |the |mon |ma |mes |le |la |l'|meine?n? |die |den |"
@@ -131,14 +141,20 @@ CHANGE = re.compile(
 CORRECTION = re.compile(
     r"^\s*(?:wait|hold on|sorry|oops|no|nope|actually|correction|i made a mistake|non|pardon|nein|moment)\b", re.I)
 MORE_ABOUT = re.compile(r"\bmore (?:about|into|on) (?P<what>.+?)(?:\s+than\b.*)?" + _END, re.I)
+# "Sorry, I meant John Smith", "oops, it's John Smith, not Jon": a correction that names no field.
+MEANT = re.compile(r"^\s*(?:sorry|oops|correction|typo|my (?:mistake|bad)|pardon|d[ée]sol[ée]e?|entschuldigung|"
+                   r"korrektur)\b[\s,.:;!–—-]*(?:i meant|it'?s|it is|je voulais dire|c'est|ich meinte|es ist)\s+"
+                   r"(?P<what>.+?)" + _END, re.I)
+NOT_THAT = re.compile(r"(?:,\s*|\s+)(?:and )?(?:not|rather than|instead of|et non|pas|nicht|statt|anstatt)\s+.*$", re.I)
 SHOULD_BE_VALUE = re.compile(r"\b(?:should be|should have been|is actually)\s+(?P<what>.+?)" + _END, re.I)
 
 
 @dataclass(frozen=True)
 class Command:
     """An instruction instead of an answer: cancel, back, human, no_contact (nobody is to contact the visitor),
-    change (a field), reroute (with the text that says where), only_questions, language (another language asked
-    for), or a button's yes/no."""
+    change (a field, with the new value when said), reroute (with the text that says where; field None when the
+    sentence names nothing it corrects: 'sorry, it should be John Smith'), only_questions, language (another
+    language asked for), or a button's yes/no."""
 
     kind: str
     field: str | None = None
@@ -193,10 +209,11 @@ def command(text: str) -> Command | None:
         return Command("no_contact")
     if ONLY_QUESTIONS.search(text):
         return Command("only_questions")
-    for found in (CHANGE.match(text), WRONG.match(text)):
-        words = next((w for w in (found.groupdict().values() if found else ()) if w), None)
+    for found in (CHANGE.match(text), WRONG.match(text), WRONG_THEN.match(text)):
+        words = next((w for k, w in (found.groupdict().items() if found else ()) if w and k != "value"), None)
         if words and field_named(words) and len(words.split()) <= 3:
-            return Command("change", field_named(words))
+            value = NOT_THAT.sub("", found.groupdict().get("value") or "").strip(" .")
+            return Command("change", field_named(words), value)
     return correction(text)
 
 
@@ -207,14 +224,19 @@ def correction(text: str) -> Command | None:
     more = MORE_ABOUT.search(text)
     if more and CORRECTION.match(text):
         return Command("reroute", "cluster", more.group("what"))
+    meant = MEANT.match(text)
+    if meant:
+        return Command("reroute", None, NOT_THAT.sub("", meant.group("what")).strip(" ."))
     value = SHOULD_BE_VALUE.search(text)
     if not value:
         return None
     named = field_named(text[: value.start()])
     if named is None and not CORRECTION.match(text):
         return None
-    if named in (None, "cluster", "project_description"):
+    if named in ("cluster", "project_description"):
         return Command("reroute", "cluster", value.group("what"))
+    if named is None:  # which answer it corrects is for the form to tell: the project, or the detail just given
+        return Command("reroute", None, NOT_THAT.sub("", value.group("what")).strip(" ."))
     return Command("change", named, value.group("what"))
 
 

@@ -16,7 +16,7 @@ from actions.answers import asked_in
 from actions.asks import AskAction, say, text
 from actions.commands import NO_WORDS, YES_START, YES_WORDS, command, yes_or_no
 from actions.conversation import intent_of, language, language_events
-from actions.details import CORRECTING, name_first, read_details
+from actions.details import CORRECTING, EMAIL, PHONE, name_first, read_details
 from actions.listening import ListeningForm, looks_like_question
 from actions.notify import submit
 from actions.routes import NO_CLUSTER, choose_cluster, propose
@@ -207,6 +207,18 @@ class ValidateContactForm(ListeningForm):
         if noted:
             say(dispatcher, "form.noted", lang, labels=labels(noted, lang))
         return {slot: None, **fields, "review": None}
+
+    def corrected_field(self, value: str, slot: str, tracker: Tracker) -> str | None:
+        """What 'sorry, it should be …' corrects: an address or a number its field; else the name or organisation
+        just given (at the step after it), or the one being asked; never the need or the cluster."""
+        if EMAIL.search(value):
+            return "email"
+        if PHONE.search(value):
+            return "phone"
+        before = self.previous_step(slot, tracker)
+        if before in ("name", "organisation"):
+            return before
+        return slot if slot in ("name", "organisation") else None
 
     def decline_contact(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         """Nobody is to contact the visitor: no personal details are kept and the enquiry is logged anonymously

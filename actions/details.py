@@ -22,7 +22,9 @@ NEGATED = re.compile(r"(?:,\s*|\s+)(?:and )?(?:not|pas|et non|nicht|net|rather t
 _STRONG_NAME = (r"my name is|my name's|my full name is|name is|name:|call me|je m'appelle|mon nom est|mon nom c'est|"
                 r"mon nom,? c'est|moi c'est|mein name ist|mein name lautet|ich hei(?:ß|ss)e|ech heeschen|m[äa]in numm ass")
 _WEAK_NAME = r"i am|i'm|this is|here is|je suis|ich bin|hier ist|ech sinn"
-NAME_MARK = re.compile(rf"(?:^|(?<=[\s,.;:!(]))(?P<mark>{_STRONG_NAME}|{_WEAK_NAME})\s+", re.I)
+# "my name is actually John Smith": the word that marks the correction is no part of the name.
+NAME_MARK = re.compile(rf"(?:^|(?<=[\s,.;:!(]))(?P<mark>{_STRONG_NAME}|{_WEAK_NAME})\s+"
+                       r"(?:(?:actually|really|in fact|en fait|plut[ôo]t|eigentlich|tats[äa]chlich|richtig)\s+)?", re.I)
 _STRONG_ORG = (r"(?:my|our|the) (?:company|organi[sz]ation|firm|start-?up|employer|business)(?:'s name)?"
                r"(?: is(?: actually)?(?: called| named)?| name is| called|:)|company(?: name)?:|organi[sz]ation:|"
                r"i work (?:for|at|with)|i'm with|i am with|i represent|"
@@ -51,7 +53,9 @@ TITLES = {"dr", "prof", "mr", "mrs", "ms", "mme", "mlle", "m", "ing"}
 PARTICLES = {"de", "du", "des", "da", "di", "van", "von", "der", "den", "la", "le", "del", "dos", "ter", "zu", "y"}
 NOT_NAMES = {"here", "there", "interested", "looking", "from", "with", "at", "the", "a", "an", "not", "also", "just",
              "sure", "happy", "glad", "fine", "ok", "okay", "sorry", "new", "back", "still", "currently", "hi", "hello",
-             "hey", "bonjour", "salut", "hallo", "moien"}
+             "hey", "bonjour", "salut", "hallo", "moien",
+             # "my name is wrong, it's …": what is said of the name, not the name
+             "wrong", "incorrect", "misspelled", "misspelt", "mistyped", "spelled", "spelt", "faux", "fausse", "falsch"}
 # What is left of "my e-mail is actually …" once the address is taken: no answer to anything.
 LEAD_IN = re.compile(rf"^(?:(?:my|the|mon|ma|meine?|die|m[ée]ng|m[äa]in)\s+)?(?:{'|'.join(FIELD_WORDS.values())})"
                      r"(?:\s+(?:is|was|should be|c'est|est|ist|lautet|ass|war))?"

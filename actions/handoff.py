@@ -11,6 +11,7 @@ from actions import services
 from actions.answers import note_followup, respond
 from actions.asks import say
 from actions.conversation import consecutive_fallbacks, language, language_events
+from actions.enquiry import without_details
 from actions.notify import submit
 
 REASON_BY_INTENT = {
@@ -47,6 +48,10 @@ class ActionStartHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
         intent = tracker.latest_message.get("intent", {}).get("name")
+        if intent in ("confidential", "request_human"):  # 'Who handles car suppliers? I'd like to stay anonymous': routed, no details
+            declined = without_details(dispatcher, tracker)
+            if declined is not None:
+                return declined
         return start_handoff(tracker, dispatcher, REASON_BY_INTENT.get(intent, "visitor_asked"))
 
 

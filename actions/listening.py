@@ -16,7 +16,7 @@ from actions.asks import say, text
 from actions.commands import POLITE_NO, Command, command
 from actions.conversation import answer_language, language
 from actions.language import answer_language_asked
-from actions.routes import about_the_proposal, reroute
+from actions.routes import about_the_proposal, reroute, routes_somewhere
 
 # Pseudo-slots a validation returns to steer the form; run() turns them into events and never stores them.
 END = "form_end"  # the form stops (requested_slot None), then the bot listens
@@ -29,6 +29,16 @@ def looks_like_question(said: str) -> bool:
     return said.rstrip().endswith("?") and len(said.split()) >= 3
 
 
+def steered(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A validation's events with its pseudo-slots (END, FOLLOWUP) turned into the form's stop and what runs next."""
+    control = {e["name"]: e["value"] for e in events if e.get("event") == "slot" and e.get("name") in CONTROL}
+    kept = [e for e in events if not (e.get("event") == "slot" and e.get("name") in CONTROL)]
+    if not any(control.values()):
+        return kept
+    kept = [e for e in kept if not (e.get("event") == "slot" and e.get("name") == "requested_slot")]
+    return kept + [SlotSet("requested_slot", None), FollowupAction(control.get(FOLLOWUP) or "action_listen")]
+
+
 class ListeningForm(FormValidationAction, ABC):
     """Validation that hears commands first; subclasses list their steps in `steps` for 'go back'."""
 
@@ -39,13 +49,7 @@ class ListeningForm(FormValidationAction, ABC):
         """validate_<form>."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        events = await super().run(dispatcher, tracker, domain)
-        control = {e["name"]: e["value"] for e in events if e.get("event") == "slot" and e.get("name") in CONTROL}
-        kept = [e for e in events if not (e.get("event") == "slot" and e.get("name") in CONTROL)]
-        if not any(control.values()):
-            return kept
-        kept = [e for e in kept if not (e.get("event") == "slot" and e.get("name") == "requested_slot")]
-        return kept + [SlotSet("requested_slot", None), FollowupAction(control.get(FOLLOWUP) or "action_listen")]
+        return steered(await super().run(dispatcher, tracker, domain))
 
     def previous_step(self, slot: str, tracker: Tracker) -> str | None:
         """The step before `slot` that the visitor answered (for 'go back')."""
@@ -67,6 +71,11 @@ class ListeningForm(FormValidationAction, ABC):
         return {slot: None, "cluster": tracker.get_slot("route_cluster") or "none", "consent": False,
                 "need": tracker.get_slot("need") or "none", FOLLOWUP: "action_log_contact"}
 
+    def corrected_field(self, value: str, slot: str, tracker: Tracker) -> str | None:
+        """The field a correction that names none ('sorry, I meant John Smith') corrects, or None when this form
+        has none it could be (the text is then checked as the answer)."""
+        return None
+
     def take_details(self, slot: str, said: str, dispatcher: CollectingDispatcher,
                      tracker: Tracker) -> dict[str, Any] | None:
         """The slots contact details typed at this step set (several at once, or an earlier one corrected), or None
@@ -80,6 +89,10 @@ class ListeningForm(FormValidationAction, ABC):
         found = command(said)
         if found is None and slot == "cluster" and POLITE_NO.match(said):
             found = Command("no_contact")
+        if found is not None and found.kind == "reroute" and found.field is None \
+                and not routes_somewhere(found.text, language(tracker)):  # 'sorry, it should be John Smith'
+            corrected = self.corrected_field(found.text, slot, tracker)  # never a re-routing: the detail just given
+            found = Command("change", corrected, found.text) if corrected else None
         if (found is None or found.kind in ("change", "reroute")) and not said.startswith("/"):
             taken = self.take_details(slot, said, dispatcher, tracker)
             if taken is not None:

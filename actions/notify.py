@@ -14,8 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 import bot_texts
 from actions import services
 from actions.asks import say, text
-from actions.conversation import enquiry_record, language, transcript
-from actions.routes import NO_CLUSTER, chosen_meta
+from actions.conversation import enquiry_record, language, open_question, transcript
+from actions.routes import NO_CLUSTER, chosen_meta, route, route_slots
 from handoff import schedule
 from handoff.compose import HandoffFacts, handoff_mail
 from members.enquiries import EnquiryRecord
@@ -87,6 +87,21 @@ def unsettled_cluster_meta(tracker: Tracker, cluster_id: str | None) -> dict[str
     return chosen_meta(tracker, cluster_id or NO_CLUSTER)
 
 
+def route_anonymous(tracker: Tracker, record: EnquiryRecord) -> None:
+    """An enquiry nobody can reply to that was never routed (a hand-off whose visitor then declined to leave details)
+    gets the cluster and advisor of what the visitor wrote, so the visitor can be told who has it; a cluster the
+    visitor declined ('none of these') stays declined."""
+    if record.cluster_id or tracker.get_slot("cluster") == NO_CLUSTER or tracker.get_slot("route_cluster"):
+        return
+    said = tracker.get_slot("project_description") or open_question(tracker)
+    found = route(said, language(tracker))
+    if found.best is None:
+        return
+    slots = route_slots(found, tracker)
+    record.cluster_id, record.advisor_id = found.best.cluster.id, slots["advisor_id"]
+    record.route_score, record.route_reason = slots["route_score"], slots["route_reason"]
+
+
 def submit(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, reason: str, **overrides: Any) -> list[Any]:
     """Log the conversation's enquiry of `kind` once; with contact details, mail its advisor (a privacy request:
     the general inbox) and tell the visitor who replies by when; without, say honestly that nobody can."""
@@ -95,11 +110,13 @@ def submit(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, reason
     record = enquiry_record(tracker, settings.privacy_notice_version, kind=kind, **overrides)
     if kind == "privacy":
         record.summary = record.need or record.question or ""
+    reachable = bool(record.consent and record.email)
+    if not reachable and kind != "privacy":
+        route_anonymous(tracker, record)
     advisor = next((a for a in knowledge.advisors.advisors if a.id == record.advisor_id), None)
     if advisor is None:
         advisor = next(a for a in knowledge.advisors.advisors if a.general)
         record.advisor_id = advisor.id
-    reachable = bool(record.consent and record.email)
     due, when = reply_promise(lang=lang)
     if reachable:
         record.reply_due = due.isoformat()

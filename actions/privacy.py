@@ -12,6 +12,7 @@ from actions import services
 from actions.answers import answer_entry
 from actions.asks import say, text
 from actions.conversation import language
+from actions.enquiry import without_details
 
 ERASURE_TOPIC = "privacy-erasure"
 
@@ -23,6 +24,9 @@ class ActionPrivacy(Action):
         return "action_privacy"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
+        declined = without_details(dispatcher, tracker)  # 'I don't want to leave any details': no privacy request
+        if declined is not None:
+            return declined
         entries = services.knowledge().index.entries
         entry = entries.get(ERASURE_TOPIC) or entries.get("privacy")
         events = answer_entry(dispatcher, tracker, entry) if entry is not None else []

@@ -44,6 +44,10 @@ WEAK_ANSWER = 2 * MIN_PROBABILITY
 WHO_TO_CONTACT = re.compile(
     r"\b(?:who(?:m)? (?:should|can|could|do|must|would) (?:i|we) (?:contact|talk to|speak (?:to|with)|call|write to|"
     r"get in touch with|turn to|ask)|who is the right (?:person|contact|advisor)|who(?:'s| is) (?:my|our|the) contact|"
+    r"who to (?:contact|talk to|speak (?:to|with)|call|write to|get in touch with|turn to)|"
+    r"who(?:'s| is) (?:responsible|in charge) (?:for|of)|who (?:handles|deals with|looks after|takes care of)|"
+    r"qui (?:s'occupe|est (?:responsable|en charge|le bon interlocuteur)) (?:de|des|du|d')|"
+    r"wer ist (?:bei ihnen |dort |hier )?(?:f[üu]r (?:\w+\s+){0,6}?)?zust[äa]ndig|wer (?:k[üu]mmert sich|betreut)|"
     r"(?:[àa] )?qui (?:dois-je|devons-nous|puis-je|pouvons-nous|faut-il|je dois|on doit) (?:contacter|m'adresser|"
     r"nous adresser|parler|[ée]crire)|qui contacter|[àa] qui m'adresser|"
     r"(?:an )?wen (?:kann|soll|muss|k[öo]nnen|sollen|m[üu]ssen) (?:ich|wir) (?:mich |uns )?(?:kontaktieren|wenden|"
@@ -117,6 +121,8 @@ def read_question(knowledge, text: str, intent: str, last_topic: str | None = No
             return Reading("answer_and_route", answer, described)
     route = knowledge.route(text, language)
     if reads_as_project(knowledge, text, answer, route):
+        return Reading("route", answer, route)
+    if route.decision == "cluster" and route.terms and asks_who_to_contact(text):  # 'Who handles car suppliers?'
         return Reading("route", answer, route)
     if answer.best is not None and route.decision == "cluster" and route.terms and (
             OWN_PROJECT.search(text) or PROJECT_SAYS.search(text)):  # on the project's own words, not 'my company'
