@@ -52,13 +52,14 @@ soak: $(VENV)/.installed nginx
 web_widget/node_modules/.package-lock.json: web_widget/package-lock.json
 	npm ci --prefix web_widget --no-audit --no-fund
 
-# The suite on TEST_WORKERS processes (pytest-xdist); tests/conftest.py keeps the fault and deploy tests in one group.
+# The suite on TEST_WORKERS processes (pytest-xdist); tests/conftest.py keeps the fault and deploy tests in one group,
+# the soak test among them (it waits more than it works, so the other worker's tests fill its minute).
 TEST_WORKERS ?= 2
-test: $(VENV)/.installed web_widget/node_modules/.package-lock.json
+test: $(VENV)/.installed web_widget/node_modules/.package-lock.json nginx
 	$(VENV)/bin/ruff check .
 	node --test web_widget/tests/
 	$(MAKE) conversations
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	SOAK_SECONDS=$(SOAK_SECONDS) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # The fast tier: lint, the widget's unit tests and every test that needs no server, model or browser, on SQLite
 # (`make test` runs them on PostgreSQL too, with everything else).

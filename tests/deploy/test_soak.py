@@ -1,4 +1,4 @@
-"""The soak test (`make soak`): 50 visitors talk to FirstStop through nginx at once while one Rasa server and
+"""The soak test (`make soak`, and part of `make test`): 50 visitors talk to FirstStop through nginx at once while one Rasa server and
 then one action server are killed and restarted. Every conversation ends with one enquiry, one contact and
 one e-mail; no visitor sees an error they aren't told to retry (a 502/503/504, retried as the widget does);
 each conversation's turns were processed one at a time (the Redis lock store), in the order sent.
@@ -32,7 +32,7 @@ RETRY_AFTER = 0.8  # seconds, the widget's first retry delay
 TURNS = 8  # about how many turns a conversation takes, to spread it over the soak
 
 pytestmark = pytest.mark.skipif("SOAK_SECONDS" not in os.environ,
-                                reason="the soak test runs in `make soak` (SOAK_SECONDS; .ci/run runs it after make test)")
+                                reason="the soak test runs when SOAK_SECONDS is set: `make test`, `make soak`")
 
 
 @dataclass
