@@ -145,6 +145,8 @@ MORE_ABOUT = re.compile(r"\bmore (?:about|into|on) (?P<what>.+?)(?:\s+than\b.*)?
 MEANT = re.compile(r"^\s*(?:sorry|oops|correction|typo|my (?:mistake|bad)|pardon|d[ée]sol[ée]e?|entschuldigung|"
                    r"korrektur)\b[\s,.:;!–—-]*(?:i meant|it'?s|it is|je voulais dire|c'est|ich meinte|es ist)\s+"
                    r"(?P<what>.+?)" + _END, re.I)
+# "Correction - John Smith", "Typo: jon@example.org": the corrected value after a label.
+LABELLED = re.compile(r"^\s*(?:correction|typo|erratum|korrektur|tippfehler)\s*[:–—-]+\s*(?P<what>\S.*?)" + _END, re.I)
 NOT_THAT = re.compile(r"(?:,\s*|\s+)(?:and )?(?:not|rather than|instead of|et non|pas|nicht|statt|anstatt)\s+.*$", re.I)
 SHOULD_BE_VALUE = re.compile(r"\b(?:should be|should have been|is actually)\s+(?P<what>.+?)" + _END, re.I)
 
@@ -219,12 +221,15 @@ def command(text: str) -> Command | None:
 
 def correction(text: str) -> Command | None:
     """A sentence that corrects an earlier answer ('wait, I made a mistake, the cluster should be AeroSpace',
-    'no, it's more about the recycled material than about logistics', 'my e-mail should be …'): a re-route, or a
-    field to change (with the new value when the sentence gives one)."""
+    'no, it's more about the recycled material than about logistics', 'my e-mail should be …', 'Correction - John
+    Smith'): a re-route, or a field to change (with the new value when the sentence gives one)."""
     more = MORE_ABOUT.search(text)
     if more and CORRECTION.match(text):
         return Command("reroute", "cluster", more.group("what"))
-    meant = MEANT.match(text)
+    labelled = LABELLED.match(text)
+    if labelled and command(labelled.group("what")) is not None:  # 'Correction: my e-mail is wrong'
+        return command(labelled.group("what"))
+    meant = MEANT.match(text) or labelled
     if meant:
         return Command("reroute", None, NOT_THAT.sub("", meant.group("what")).strip(" ."))
     value = SHOULD_BE_VALUE.search(text)

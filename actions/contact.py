@@ -16,7 +16,7 @@ from actions.answers import asked_in
 from actions.asks import AskAction, say, text
 from actions.commands import NO_WORDS, YES_START, YES_WORDS, command, yes_or_no
 from actions.conversation import intent_of, language, language_events
-from actions.details import CORRECTING, EMAIL, PHONE, name_first, read_details
+from actions.details import CORRECTING, EMAIL, PHONE, name_first, read_details, without_correction
 from actions.listening import ListeningForm, looks_like_question
 from actions.notify import submit
 from actions.routes import NO_CLUSTER, choose_cluster, propose
@@ -33,8 +33,9 @@ NEED_WORDS = re.compile(r"\b(?:looking for|look for|we need|i need|need help|see
 
 
 def checked_name(value: Any) -> str | None:
-    """The name as kept ('My name is Jane Doe' → 'Jane Doe'), or None when it is no name."""
-    name = NAME_PREFIX.sub("", single_line(str(value or ""))).strip(" .!")
+    """The name as kept ('My name is Jane Doe' → 'Jane Doe', 'Correction - John Smith' → 'John Smith'), or None when
+    it is no name."""
+    name = NAME_PREFIX.sub("", without_correction(single_line(str(value or "")))).strip(" .!")
     if not 1 < len(name) <= 100 or not re.search(r"[^\W\d_]", name) or name.lower() in NOT_A_NAME or "/" in name[:1]:
         return None
     if YES_WORDS.match(name) or NO_WORDS.match(name):  # 'yes please' typed at the name step is no name
@@ -76,21 +77,24 @@ def labels(fields: list[str], lang: str) -> str:
     return names[0] if len(names) == 1 else text("list.and", lang, first=", ".join(names[:-1]), last=names[-1])
 
 
-def details_given(said: str, asked: str | None) -> tuple[dict[str, str], tuple[str, ...]]:
-    """(the contact fields `said` gives, checked; its unmarked rest) for a message typed at step `asked`."""
-    details = read_details(said, asked)
+def details_given(said: str, asked: str | None, name: str | None = None) -> tuple[dict[str, str], tuple[str, ...]]:
+    """(the contact fields `said` gives, checked; its unmarked rest) for a message typed at step `asked`, the name
+    given so far being `name`."""
+    details = read_details(said, asked, name)
     checked = {field: CHECKS[field](value) for field, value in details.found.items()}
     return {field: value for field, value in checked.items() if value is not None}, details.rest
 
 
-def fields_typed(slot: str, said: str) -> dict[str, Any] | None:
-    """The fields a message typed at step `slot` fills: the details it gives and, when it gives some, its unmarked
-    rest as the step's own answer; at the name step the name with the organisation typed after it, with or without
-    other details ('Jane Doe from Acme Coatings', 'Luc, SkyDrop, luc@…'). None when it fills no other field."""
-    given, rest = details_given(said, slot)
+def fields_typed(slot: str, said: str, name: str | None = None) -> dict[str, Any] | None:
+    """The fields a message typed at step `slot` fills (the name given so far being `name`): the details it gives
+    and, when it gives some, its unmarked rest as the step's own answer; at the name step the name with the
+    organisation typed after it, with or without other details ('Jane Doe from Acme Coatings', 'Luc, SkyDrop,
+    luc@…'), a correction's opening words never part of it ('Correction - John Smith'). None when it fills no other
+    field."""
+    given, rest = details_given(said, slot, name)
     fields: dict[str, Any] = dict(given)
     if slot == "name" and "name" not in given and rest:
-        named = name_first(rest if given else (said,))  # unsplit when whole: 'Dr. Jane Doe'
+        named = name_first(rest if given else (without_correction(said),))  # unsplit when whole: 'Dr. Jane Doe'
         if not given and ("organisation" not in named or looks_like_question(said)):
             return None  # the name alone (or a question), checked as typed
         fields["name"] = checked_name(named.get("name") or rest[0])
@@ -195,7 +199,7 @@ class ValidateContactForm(ListeningForm):
         """Details typed at a detail step or the review: each goes to its own field ('I'm Luc Hoffmann from SkyDrop,
         luc@example.lu'; an address is never a name), a correction of an earlier one replaces it and the step is
         asked again ('sorry, typo - my name is John Muller'); the unmarked rest answers the step itself."""
-        fields = fields_typed(slot, said) if slot in DETAIL_STEPS else None
+        fields = fields_typed(slot, said, tracker.get_slot("name")) if slot in DETAIL_STEPS else None
         if fields is None:
             return None
         lang = language(tracker)

@@ -41,20 +41,29 @@ def client_key(tracker: Tracker) -> str | None:
 
 
 def _replay(tracker: Tracker, slot: str, step) -> str | None:
-    """A slot's value after the visitor's messages since an action last set it, each applied with `step`
-    (so a turn whose action did not set the slot still counts)."""
-    value = None
-    for event in tracker.events:
-        if event.get("event") == "slot" and event.get("name") == slot:
+    """A slot's value after the visitor's messages since an action last set it, each applied with `step` (so a turn
+    whose action did not set the slot still counts), which also gets the form step the message answered (the
+    requested slot before it; for the latest message the tracker's own when no event set one)."""
+    value, asked, seen = None, None, False
+    users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
+    for at, event in enumerate(tracker.events):
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") == slot:
             value = event.get("value")
-        elif event.get("event") == "user":
-            value = step(value, event.get("text") or "", (event.get("metadata") or {}).get("language"))
+        elif kind == "slot" and event.get("name") == "requested_slot":
+            asked, seen = event.get("value"), True
+        elif kind == "active_loop" and not event.get("name"):
+            asked = None
+        elif kind == "user":
+            answered = asked if seen or at != users[-1] else tracker.get_slot("requested_slot")
+            value = step(value, event.get("text") or "", (event.get("metadata") or {}).get("language"), answered)
     return value
 
 
 def language(tracker: Tracker) -> str:
     """The conversation's language ("en", "fr", "de", "lb"): the widget's to begin with, then the visitor's
-    switch or a confident detection on a long enough message (actions.language)."""
+    switch or a confident detection on a long enough message, none where the form asked for a name
+    (actions.language)."""
     found = _replay(tracker, "language", languages.next_language)
     if found in languages.LANGUAGES:
         return found
@@ -68,7 +77,7 @@ def answer_language(tracker: Tracker) -> str:
     lang = language(tracker)
     if lang != "lb":
         return lang
-    picked = _replay(tracker, "answer_language", lambda value, said, _: languages.answer_language_asked(said) or value)
+    picked = _replay(tracker, "answer_language", lambda value, said, *_: languages.answer_language_asked(said) or value)
     return picked if picked in languages.LB_ANSWER_LANGUAGES else "de"
 
 

@@ -17,6 +17,8 @@ CORRECTING = re.compile(
     r"^\s*(?:(?:sorry|oops|wait|hold on|actually|correction|typo|my (?:mistake|bad)|i made a (?:mistake|typo)|"
     r"pardon|d[ée]sol[ée]e?|oups|en fait|excusez-moi|entschuldigung|entschuldige|moment|korrektur|tippfehler|"
     r"eigentlich|ups|no|non|nein|ok|so|well)\b[\s,.:;!–—-]*)+", re.I)
+# Openings that strip off but make no correction ('ok, …', 'so …').
+WEAK_OPENINGS = ("ok", "so", "well", "no", "non", "nein")
 NEGATED = re.compile(r"(?:,\s*|\s+)(?:and )?(?:not|pas|et non|nicht|net|rather than|instead of|au lieu de|statt|anstatt)"
                      r"\s+.*$", re.I)
 _STRONG_NAME = (r"my name is|my name's|my full name is|name is|name:|call me|je m'appelle|mon nom est|mon nom c'est|"
@@ -56,10 +58,22 @@ NOT_NAMES = {"here", "there", "interested", "looking", "from", "with", "at", "th
              "hey", "bonjour", "salut", "hallo", "moien",
              # "my name is wrong, it's …": what is said of the name, not the name
              "wrong", "incorrect", "misspelled", "misspelt", "mistyped", "spelled", "spelt", "faux", "fausse", "falsch"}
+# "my last name is actually Smyth", "mon prénom c'est Jeanne", "mein Nachname ist Schmitt": one part of the name.
+_LAST = r"last name|surname|family name|nom de famille|nachname|familienname|zuname|familljennumm"
+_FIRST = r"first name|given name|forename|pr[ée]nom|vorname|virnumm"
+NAME_PART_MARK = re.compile(
+    rf"(?:^|(?<=[\s,.;:!(]))(?:(?:my|the|mon|ma|le|meine?|der|m[äa]i|m[ée]ng)\s+)?(?P<part>{_LAST}|{_FIRST})"
+    r"(?P<said>'s|\s*:|\s+(?:is|was|should be|c'est|est|ist|lautet|ass|war))?\s+"
+    r"(?:(?:actually|really|in fact|en fait|plut[ôo]t|eigentlich|tats[äa]chlich|richtig)\s+)?", re.I)
+LAST_PART = re.compile(_LAST, re.I)
 # What is left of "my e-mail is actually …" once the address is taken: no answer to anything.
 LEAD_IN = re.compile(rf"^(?:(?:my|the|mon|ma|meine?|die|m[ée]ng|m[äa]in)\s+)?(?:{'|'.join(FIELD_WORDS.values())})"
                      r"(?:\s+(?:is|was|should be|c'est|est|ist|lautet|ass|war))?"
                      r"(?:\s+(?:actually|really|now|en fait|plut[ôo]t|eigentlich|richtig))?$", re.I)
+# What is left of "sorry, it should be jon@example.org" once the address is taken: the correction's own words.
+FILLER = re.compile(r"^(?:it'?s|that'?s|(?:(?:it|that|this|which)\s+)?(?:should (?:be|have been)|is actually|is|was|"
+                    r"i meant|meant|je voulais dire|c'est|ce serait|(?:[çc]a )?devrait [êe]tre|ich meinte|es ist|"
+                    r"es sollte|richtig ist|correct is|the right one is))$", re.I)
 PLACES = {"luxembourg", "luxemburg", "lëtzebuerg", "belgium", "belgique", "belgien", "france", "frankreich",
           "germany", "allemagne", "deutschland", "esch", "kirchberg", "metz", "trier", "arlon", "europe", "abroad"}
 
@@ -118,14 +132,54 @@ def _organisation(text: str, strong: bool) -> str:
     return "" if value.lower() in PLACES else value
 
 
-def read_details(said: str, asked: str | None = None) -> Details:
-    """The contact details in `said`, typed while the form asked for `asked` (None: before the form asked). At the
-    need or description step an address or number counts only when the message names its field ('my e-mail is')
-    or opens as a correction, since a need may mention someone else's."""
+def without_correction(said: str) -> str:
+    """`said` without the words that open it as a correction ('Correction - John Smith' → 'John Smith'); a bare
+    'ok', 'so' or 'no' at its start is kept ('So Yeon Kim')."""
+    opening = CORRECTING.match(said)
+    if opening and opening.group(0).strip(" ,.:;!–—-").lower() not in WEAK_OPENINGS:
+        return said[opening.end():]
+    return said
+
+
+def with_part(known: str | None, part: str, value: str) -> str:
+    """The whole name once the visitor gives one part of it ('Jane Smith' with the last name 'Smyth' → 'Jane Smyth',
+    with the first name 'Jayne' → 'Jayne Smith'); a title before it is kept, a part alone stays alone."""
+    words = (known or "").split()
+    titles = []
+    while words and words[0].lower().rstrip(".") in TITLES:
+        titles.append(words.pop(0))
+    if not words:
+        return " ".join([*titles, value])
+    if LAST_PART.fullmatch(part):
+        return " ".join([*titles, words[0], value])
+    return " ".join([*titles, value, *(words[1:] if len(words) > 1 else words)])
+
+
+def _name_part(text: str, known: str | None) -> tuple[str, tuple[int, int]] | None:
+    """The whole name and the span that says it when `text` gives one part of the name ('my last name is
+    actually Smyth'), else None."""
+    mark = NAME_PART_MARK.search(text)
+    if not mark:
+        return None
+    words = _name_words(text[mark.end():], bool(mark.group("said"))).split()  # 'last name Smyth': a capital
+    ended = next((i for i, w in enumerate(words) if w.lower() in ("and", "et", "und", "an")), len(words))
+    words = words[:min(ended, 3)]
+    if not words:
+        return None
+    end = mark.end()
+    for word in words:
+        end = text.index(word, end) + len(word)
+    return with_part(known, mark.group("part"), " ".join(words)), (mark.start(), end)
+
+
+def read_details(said: str, asked: str | None = None, name: str | None = None) -> Details:
+    """The contact details in `said`, typed while the form asked for `asked` (None: before the form asked), the name
+    given so far being `name` (a last or first name alone changes only that part of it). At the need or
+    description step an address or number counts only when the message names its field ('my e-mail is') or opens
+    as a correction, since a need may mention someone else's."""
     text = single_line(str(said or ""))
     opening = CORRECTING.match(text)
-    correcting = bool(opening and opening.group(0).strip(" ,.:;!–—-").lower() not in ("ok", "so", "well", "no", "non",
-                                                                                        "nein"))
+    correcting = bool(opening and opening.group(0).strip(" ,.:;!–—-").lower() not in WEAK_OPENINGS)
     text = text[opening.end():] if opening else text
     found: dict[str, str] = {}
     spans: list[tuple[int, int]] = []
@@ -141,6 +195,10 @@ def read_details(said: str, asked: str | None = None) -> Details:
     if phone and (free or correcting or phone_named) and (phone_named or asked == "phone" or phone.group(0)[0] in "+0"):
         found["phone"] = phone.group(0).strip()
         spans.append(phone.span())
+    part = _name_part(text, name)
+    if part is not None:
+        found["name"] = part[0]
+        spans.append(part[1])
     for mark in NAME_MARK.finditer(text):
         strong = bool(re.fullmatch(_STRONG_NAME, mark.group("mark"), re.I))
         after = text[mark.end():]
@@ -202,4 +260,4 @@ def _rest(text: str, spans: list[tuple[int, int]]) -> tuple[str, ...]:
     cleaned = (re.sub(r"^(?:and|et|und|an|also|aussi|auch|but|mais|aber)\b\s*", "", p.strip(" .:!-–—"), flags=re.I)
                for p in parts)
     return tuple(p for p in (c.strip(" .:!") for c in cleaned)
-                 if p and not NEGATED.fullmatch(" " + p) and not LEAD_IN.match(p))
+                 if p and not NEGATED.fullmatch(" " + p) and not LEAD_IN.match(p) and not FILLER.match(p))

@@ -1,7 +1,8 @@
 """The conversation's language: the widget's to start with, then a visitor's explicit switch ("auf Deutsch bitte",
 a language button) or a confident detection on a message long enough (Luxembourgish marker words, else langid, its
-model in the package); short greetings never flip it. Luxembourgish visitors pick French or German for the answers.
-Pure (no tracker here)."""
+model in the package); short greetings never flip it, nor do names: a short message that is mostly a name ("Sorry,
+I meant Anna Kleine") or what is typed while the form asks for a name or an organisation. Luxembourgish visitors
+pick French or German for the answers. Pure (no tracker here)."""
 from __future__ import annotations
 
 import json
@@ -17,6 +18,15 @@ LB_ANSWER_LANGUAGES = ("fr", "de")
 MIN_WORDS = 4
 MIN_PROBABILITY = 0.95
 WORD = re.compile(r"[^\W\d_]{2,}")
+# Form steps whose answer is a name: what is typed there is in no language ('Anna Kleine', 'Müller Bau GmbH').
+NAME_STEPS = ("name", "organisation")
+# A message this short is read without its names too ('Sorry, I meant Anna Kleine' is English, not German).
+SHORT_WORDS = 10
+# A word that may be part of a name ('Kleine', 'GmbH', 'Jean-Luc', "O'Neill"), and what ends a sentence (a name
+# never runs across it).
+NAME_LIKE = re.compile(r"[^\W\d_][\w'’.&-]*")
+SENTENCE_END = re.compile(r"[.!?:;\-–—]$")
+PUNCTUATION = ",.;:!?()\"'«»“”"
 
 _NAMES = {
     "en": r"english|anglais|englisch|engl[eë]sch",
@@ -79,34 +89,67 @@ def asked_for(text: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-@lru_cache(maxsize=2048)
-def detected(text: str) -> str | None:
-    """The language a message of MIN_WORDS words or more is written in, else None: Luxembourgish when its marker
-    words say so (langid takes some of it for German), else langid's when confident, never Luxembourgish for a
-    message with no Luxembourgish word in it (langid takes some German for Luxembourgish)."""
-    said = (text or "").strip()
-    if said.startswith("/") or "@" in said or len(WORD.findall(said)) < MIN_WORDS:
-        return None
-    evidence = luxembourgish.score(said)
-    if evidence >= luxembourgish.MIN_SCORE:
-        return "lb"
+def without_names(text: str) -> str:
+    """`text` without what may be names: two capitalised words or more in a row ('Anna Kleine', 'Klein Logistik
+    GmbH'; 'I' is none), not across a sentence's end."""
+    words = text.split()
+    named = [_capitalised(w) and w.strip(PUNCTUATION) != "I" for w in words]
+    kept = []
+    for at, word in enumerate(words):
+        joined_before = at > 0 and named[at - 1] and not SENTENCE_END.search(words[at - 1])
+        joined_after = at + 1 < len(words) and named[at + 1] and not SENTENCE_END.search(word)
+        if not (named[at] and (joined_before or joined_after)):
+            kept.append(word)
+    return " ".join(kept)
+
+
+def _capitalised(word: str) -> bool:
+    """Whether `word`, its punctuation aside, is a word with a capital first letter."""
+    bare = word.strip(PUNCTUATION)
+    return bare[:1].isupper() and bool(NAME_LIKE.fullmatch(bare))
+
+
+def _read_in(said: str) -> str | None:
+    """The language langid reads `said` in when confident (never Luxembourgish without a Luxembourgish word)."""
     found, probability = _identifier().classify(said)
-    if found == "lb" and evidence <= 0:
+    if found == "lb" and luxembourgish.score(said) <= 0:
         found, probability = _identifier(tuple(x for x in LANGUAGES if x != "lb")).classify(said)
     return found if probability >= MIN_PROBABILITY else None
 
 
-def next_language(current: str | None, text: str, widget: str | None = None) -> str:
-    """The conversation's language after the visitor says `text`: an explicit request wins, then a confident
-    detection (German read in a Luxembourgish conversation keeps it Luxembourgish), else it stays (the
-    widget's language, or English, to begin with)."""
+@lru_cache(maxsize=2048)
+def detected(text: str) -> str | None:
+    """The language a message of MIN_WORDS words or more is written in, else None: Luxembourgish when its marker
+    words say so (langid takes some of it for German), else langid's when confident, never Luxembourgish for a
+    message with no Luxembourgish word in it (langid takes some German for Luxembourgish). A short message is read
+    without its names too, and none is found when nothing else is left or the rest reads otherwise ('Sorry, I meant
+    Anna Kleine', 'Correction: Jürgen Müller Bau GmbH')."""
+    said = (text or "").strip()
+    if said.startswith("/") or "@" in said or len(WORD.findall(said)) < MIN_WORDS:
+        return None
+    if luxembourgish.score(said) >= luxembourgish.MIN_SCORE:
+        return "lb"
+    found = _read_in(said)
+    if found is None or len(said.split()) > SHORT_WORDS:
+        return found
+    rest = without_names(said)
+    if rest == said:
+        return found
+    others = tuple(x for x in LANGUAGES if x != "lb") if found != "lb" else LANGUAGES
+    return found if WORD.search(rest) and _identifier(others).classify(rest)[0] == found else None
+
+
+def next_language(current: str | None, text: str, widget: str | None = None, asked_step: str | None = None) -> str:
+    """The conversation's language after the visitor says `text` (while the form asks for `asked_step`): an
+    explicit request wins, then a confident detection (German read in a Luxembourgish conversation keeps it
+    Luxembourgish; none where a name is asked), else it stays (the widget's language, or English, to begin with)."""
     current = current if current in LANGUAGES else (widget if widget in LANGUAGES else DEFAULT)
     asked = asked_for(text)
     if current == "lb" and answer_language_asked(text):
         return current
     if asked:
         return asked
-    found = detected(text)
+    found = None if asked_step in NAME_STEPS else detected(text)
     if found is None or (current == "lb" and found == "de"):
         return current
     return found

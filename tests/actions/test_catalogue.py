@@ -62,3 +62,27 @@ def test_french_elides_de_before_a_vowel_where_a_placeholder_follows_it(value, e
     assert "d'InfoCom" in bot_texts.text("ask.cluster.proposed_close", "fr", cluster="BioHealth", full_name="…",
                                          because="", runner_up="InfoCom", runner_up_full_name="…", advisor="Anna")
     assert bot_texts.text("route.because", "en", terms="hospitals") == ": you mentioned hospitals"
+
+
+SENTENCE = re.compile(r"^[^\W\d_a-z].*[.!?]$", re.S)
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _runs(said: str, size: int = 3) -> list[tuple[str, ...]]:
+    words = re.findall(r"\w+", said.lower())
+    return [tuple(words[i:i + size]) for i in range(len(words) - size + 1)]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "de", "lb"])
+def test_a_placeholder_filled_with_a_whole_sentence_starts_a_sentence_and_its_frame_says_nothing_twice(lang):
+    catalogue = {k: v for k, v in bot_texts.catalogue(lang).items() if isinstance(v, dict) and "text" in v}
+    sentences = {k for k, v in catalogue.items() if "{" not in v["text"] and SENTENCE.match(v["text"])}
+    framed = [(k, v["text"], n) for k, v in catalogue.items() for n in PLACEHOLDER.findall(v["text"]) if n in sentences]
+    assert len(framed) >= 5  # agency_contact in the anonymous, declined and whom-to-contact replies
+    for key, template, name in framed:
+        before = template.split("{" + name + "}")[0].rstrip()
+        assert not before or before[-1] in ".!?\n", (key, before[-30:])  # never 'directly: You can reach …'
+        filled = bot_texts.text(key, lang, **{n: bot_texts.text(n, lang) if n in sentences else "X"
+                                              for n in PLACEHOLDER.findall(template)})
+        runs = _runs(filled)
+        assert len(runs) == len(set(runs)), (key, filled)
