@@ -171,8 +171,8 @@ class ValidateContactForm(ListeningForm):
         typed = fields_typed("name", YES_START.sub("", said)) or {}
         if answer is None and typed:  # details typed as the answer are given to be kept, unless it opens with a no
             answer = yes_or_no(re.split(r"[,.;:!]", said)[0]) is not False
-        if answer is None:
-            say(dispatcher, "not_caught", language(tracker))
+        if answer is None:  # a name typed here is no yes: the question is asked again, saying why
+            say(dispatcher, "consent.unanswered", language(tracker))
             return {"consent": None}
         if answer is False:
             say(dispatcher, "consent.refused", language(tracker))

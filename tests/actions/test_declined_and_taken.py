@@ -42,6 +42,15 @@ def test_declining_at_the_consent_question_is_a_refusal(actions_db, said):
     assert dispatcher.messages[0]["text_key"] == "consent.refused"
 
 
+@pytest.mark.parametrize("said", ["Anna Klein", "Urban Metals GmbH"])
+def test_a_name_typed_at_the_consent_question_is_no_yes_and_the_question_is_asked_again_saying_why(actions_db, said):
+    slots, _, dispatcher = run(ValidateContactForm(), step("contact_form", "consent", said,
+                                                           {**PROPOSED, "cluster": "logitrace"}, "inform"))
+    assert slots["consent"] is None and slots["requested_slot"] == "consent"
+    assert [m["text_key"] for m in dispatcher.messages][:1] == ["consent.unanswered"]
+    assert dispatcher.messages[0]["text"] == "Before I note anything, I need your yes or no to this:"
+
+
 @pytest.mark.parametrize("said", ["no thanks, I'll get back to you", "Nein danke, ich möchte keine Kontaktdaten angeben"])
 def test_the_anonymous_enquiry_is_stored_with_the_cluster_and_the_visitor_is_told_who_has_it(actions_db, said):
     slots, _, _ = run(ValidateEnquiryForm(), step("enquiry_form", "cluster", said, PROPOSED, "deny"))
