@@ -58,8 +58,7 @@ function renderFeedback(doc, msg, t, onVote) {
   return group;
 }
 
-/** One transcript entry as a <div data-fs="message" data-role="..." lang="...">, its labels in the language it was
- * shown in (`msg.lang`, else the interface's), so that screen readers read each entry in its own language. */
+/** One transcript entry, labelled in the language it was shown in (`msg.lang`), for screen readers. */
 export function renderMessage(doc, msg, { translate, lang, title, format, onRetry, onVote }) {
   const { role } = msg;
   const shownIn = msg.lang || lang;

@@ -45,8 +45,7 @@ export function createApi({ apiUrl, fetchImpl = globalThis.fetch }) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A client whose send() resolves to replies; it retries alone only what the server surely never handled. A message
- * goes with its `messageId` (the same on every retry), so the server answers a message it took in already once. */
+/** send() resolves to replies; it retries alone only what the server never handled, with the same `messageId`. */
 export function createTransport({ serverUrl, fetchImpl = globalThis.fetch, timeoutMs = 20000, retries = 1, retryDelayMs = 800, wait = sleep }) {
   const url = `${serverUrl}/webhooks/rest/webhook`;
 

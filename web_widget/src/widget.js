@@ -10,8 +10,8 @@ export const PAYLOADS = { greet: '/greet', restart: '/restart', human: '/request
 /** Characters counted as the server counts them (code points), so both apply the same limit. */
 export const charCount = (text) => [...text].length;
 
-/** Mount the widget in doc.body and return its API; storage, transport, clock and ids are passed in. The interface
- * starts in the conversation's language (else `pageLang`) and follows the language of each bot message. */
+/** Mount the widget in doc.body and return its API. The interface starts in the conversation's language (else
+ * `pageLang`) and follows each bot message's. */
 export function createWidget({ doc, settings, pageLang, translate, storage, transport, api, now = Date.now, newId = newSessionId }) {
   let sessionId = storage.getSessionId();
   if (!sessionId) storage.setSessionId((sessionId = newId()));
@@ -108,7 +108,7 @@ export function createWidget({ doc, settings, pageLang, translate, storage, tran
     }, 8000);
   }
 
-  /** Queue a payload for sending; a message sent again (Retry) keeps its id, so the server never runs it twice. */
+  /** Queue a payload; a Retry keeps its message id, so the server never runs it twice. */
   function enqueue(payload, of, messageId = newId()) {
     const job = { session: sessionId, payload, of, messageId };
     active.add(job);
