@@ -147,7 +147,9 @@ MEANT = re.compile(r"^\s*(?:sorry|oops|correction|typo|my (?:mistake|bad)|pardon
                    r"(?P<what>.+?)" + _END, re.I)
 # "Correction - John Smith", "Typo: jon@example.org": the corrected value after a label.
 LABELLED = re.compile(r"^\s*(?:correction|typo|erratum|korrektur|tippfehler)\s*[:–—-]+\s*(?P<what>\S.*?)" + _END, re.I)
-NOT_THAT = re.compile(r"(?:,\s*|\s+)(?:and )?(?:not|rather than|instead of|et non|pas|nicht|statt|anstatt)\s+.*$", re.I)
+# What a correction says it is not ('John Smith, not Jon', 'Smyth rather than Smith'): cut off the value.
+NEGATED = re.compile(r"(?:,\s*|\s+)(?:and )?(?:not|pas|et non|nicht|net|rather than|instead of|au lieu de|statt|anstatt)"
+                     r"\s+.*$", re.I)
 SHOULD_BE_VALUE = re.compile(r"\b(?:should be|should have been|is actually)\s+(?P<what>.+?)" + _END, re.I)
 
 
@@ -214,7 +216,7 @@ def command(text: str) -> Command | None:
     for found in (CHANGE.match(text), WRONG.match(text), WRONG_THEN.match(text)):
         words = next((w for k, w in (found.groupdict().items() if found else ()) if w and k != "value"), None)
         if words and field_named(words) and len(words.split()) <= 3:
-            value = NOT_THAT.sub("", found.groupdict().get("value") or "").strip(" .")
+            value = NEGATED.sub("", found.groupdict().get("value") or "").strip(" .")
             return Command("change", field_named(words), value)
     return correction(text)
 
@@ -227,11 +229,12 @@ def correction(text: str) -> Command | None:
     if more and CORRECTION.match(text):
         return Command("reroute", "cluster", more.group("what"))
     labelled = LABELLED.match(text)
-    if labelled and command(labelled.group("what")) is not None:  # 'Correction: my e-mail is wrong'
-        return command(labelled.group("what"))
+    inner = command(labelled.group("what")) if labelled else None
+    if inner is not None:  # 'Correction: my e-mail is wrong'
+        return inner
     meant = MEANT.match(text) or labelled
     if meant:
-        return Command("reroute", None, NOT_THAT.sub("", meant.group("what")).strip(" ."))
+        return Command("reroute", None, NEGATED.sub("", meant.group("what")).strip(" ."))
     value = SHOULD_BE_VALUE.search(text)
     if not value:
         return None
@@ -241,7 +244,7 @@ def correction(text: str) -> Command | None:
     if named in ("cluster", "project_description"):
         return Command("reroute", "cluster", value.group("what"))
     if named is None:  # which answer it corrects is for the form to tell: the project, or the detail just given
-        return Command("reroute", None, NOT_THAT.sub("", value.group("what")).strip(" ."))
+        return Command("reroute", None, NEGATED.sub("", value.group("what")).strip(" ."))
     return Command("change", named, value.group("what"))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from actions.commands import FIELD_WORDS
+from actions.commands import FIELD_WORDS, NEGATED
 from handoff.compose import single_line
 
 EMAIL = re.compile(r"[^\s<>,;:()\"'«»]+@[^\s<>,;:()\"'«»]+\.[^\s<>,;:()\"'«».]+")
@@ -19,8 +19,6 @@ CORRECTING = re.compile(
     r"eigentlich|ups|no|non|nein|ok|so|well)\b[\s,.:;!–—-]*)+", re.I)
 # Openings that strip off but make no correction ('ok, …', 'so …').
 WEAK_OPENINGS = ("ok", "so", "well", "no", "non", "nein")
-NEGATED = re.compile(r"(?:,\s*|\s+)(?:and )?(?:not|pas|et non|nicht|net|rather than|instead of|au lieu de|statt|anstatt)"
-                     r"\s+.*$", re.I)
 _STRONG_NAME = (r"my name is|my name's|my full name is|name is|name:|call me|je m'appelle|mon nom est|mon nom c'est|"
                 r"mon nom,? c'est|moi c'est|mein name ist|mein name lautet|ich hei(?:ß|ss)e|ech heeschen|m[äa]in numm ass")
 _WEAK_NAME = r"i am|i'm|this is|here is|je suis|ich bin|hier ist|ech sinn"
@@ -135,10 +133,15 @@ def _organisation(text: str, strong: bool) -> str:
 def without_correction(said: str) -> str:
     """`said` without the words that open it as a correction ('Correction - John Smith' → 'John Smith'); a bare
     'ok', 'so' or 'no' at its start is kept ('So Yeon Kim')."""
-    opening = CORRECTING.match(said)
-    if opening and opening.group(0).strip(" ,.:;!–—-").lower() not in WEAK_OPENINGS:
-        return said[opening.end():]
-    return said
+    opening, correcting = _opening(said)
+    return said[opening.end():] if correcting else said
+
+
+def _opening(text: str) -> tuple[re.Match | None, bool]:
+    """(the words that open `text` as a correction or filler, whether they make it a correction: not a bare 'ok',
+    'so' or 'no')."""
+    opening = CORRECTING.match(text)
+    return opening, bool(opening and opening.group(0).strip(" ,.:;!–—-").lower() not in WEAK_OPENINGS)
 
 
 def with_part(known: str | None, part: str, value: str) -> str:
@@ -178,8 +181,7 @@ def read_details(said: str, asked: str | None = None, name: str | None = None) -
     description step an address or number counts only when the message names its field ('my e-mail is') or opens
     as a correction, since a need may mention someone else's."""
     text = single_line(str(said or ""))
-    opening = CORRECTING.match(text)
-    correcting = bool(opening and opening.group(0).strip(" ,.:;!–—-").lower() not in WEAK_OPENINGS)
+    opening, correcting = _opening(text)
     text = text[opening.end():] if opening else text
     found: dict[str, str] = {}
     spans: list[tuple[int, int]] = []
